@@ -1,0 +1,5 @@
+"""`python -m fleethub` runs the CLI."""
+
+from fleethub.cli import main
+
+main()

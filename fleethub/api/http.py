@@ -1,0 +1,73 @@
+"""HTTP plumbing every face shares and none owns: raw-path routing, the hub, request ids.
+
+Azure clients percent-encode ids in paths (`/devices/dev%2F1%23x`, wire spec §6.1) and most
+frameworks decode `%2F` before routing. `RawPathMiddleware` makes routing see the raw path and
+the `{name:seg}` convertor decodes each path segment on its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote, unquote
+
+import orjson
+from fastapi import Depends, Request, Response
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fleethub.hub.hub import Hub
+
+
+class SegmentConvertor(Convertor[str]):
+    """One percent-encoded path segment, decoded (``dev%2F1`` → ``dev/1``)."""
+
+    regex = "[^/]+"
+
+    def convert(self, value: str) -> str:
+        return unquote(value)
+
+    def to_string(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+register_url_convertor("seg", SegmentConvertor())
+
+
+class RawPathMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            raw: bytes | None = scope.get("raw_path")
+            if raw:
+                scope = dict(scope)
+                scope["path"] = raw.split(b"?", 1)[0].decode("latin-1")
+        await self.app(scope, receive, send)
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def request_id(request: Request) -> str:
+    """The request's id, made on first use; every response carries it as x-ms-request-id."""
+    state: Any = request.state
+    if not hasattr(state, "request_id"):
+        state.request_id = secrets.token_hex(16)
+    value: str = state.request_id
+    return value
+
+
+class JsonResponse(Response):
+    """JSON rendered with orjson (hand-built dicts on hot paths skip pydantic entirely)."""
+
+    media_type = "application/json; charset=utf-8"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)

@@ -1,0 +1,87 @@
+"""/twins: get, patch and replace device and module twins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from fleethub.api.http import HubDep, JsonResponse
+from fleethub.api.iothub import wire
+from fleethub.api.iothub.auth import Caller, IfMatch
+from fleethub.hub.registry.device import Identity
+from fleethub.hub.twins.service import TwinPatch
+
+router = APIRouter(tags=["Twins"])
+
+
+def _twin_response(identity: Identity) -> JsonResponse:
+    return JsonResponse(wire.twin_json(identity), headers={"ETag": f'"{identity.twin.etag}"'})
+
+
+def _patch_of(twin: wire.Twin) -> TwinPatch:
+    desired = twin.properties.desired if twin.properties else None
+    return TwinPatch(tags=twin.tags, desired=wire.strip_system_keys(desired))
+
+
+@router.get("/twins/{device_id:seg}", summary="Get a device twin")
+async def get_twin(device_id: str, hub: HubDep, who: Caller) -> JsonResponse:
+    return _twin_response(await hub.twins.get(who, device_id, None))
+
+
+@router.patch("/twins/{device_id:seg}", summary="Update tags and desired properties")
+async def patch_twin(
+    hub: HubDep,
+    who: Caller,
+    device_id: str,
+    twin: wire.Twin,
+    if_match: IfMatch = None,
+) -> JsonResponse:
+    identity = await hub.twins.patch(who, device_id, None, _patch_of(twin), if_match)
+    return _twin_response(identity)
+
+
+@router.put("/twins/{device_id:seg}", summary="Replace tags and desired properties")
+async def replace_twin(
+    hub: HubDep,
+    who: Caller,
+    device_id: str,
+    twin: wire.Twin,
+    if_match: IfMatch = None,
+) -> JsonResponse:
+    identity = await hub.twins.replace(who, device_id, None, _patch_of(twin), if_match)
+    return _twin_response(identity)
+
+
+@router.get("/twins/{device_id:seg}/modules/{module_id:seg}", summary="Get a module twin")
+async def get_module_twin(
+    hub: HubDep,
+    who: Caller,
+    device_id: str,
+    module_id: str,
+) -> JsonResponse:
+    return _twin_response(await hub.twins.get(who, device_id, module_id))
+
+
+@router.patch("/twins/{device_id:seg}/modules/{module_id:seg}", summary="Update a module twin")
+async def patch_module_twin(
+    hub: HubDep,
+    who: Caller,
+    device_id: str,
+    module_id: str,
+    twin: wire.Twin,
+    if_match: IfMatch = None,
+) -> JsonResponse:
+    identity = await hub.twins.patch(who, device_id, module_id, _patch_of(twin), if_match)
+    return _twin_response(identity)
+
+
+@router.put("/twins/{device_id:seg}/modules/{module_id:seg}", summary="Replace a module twin")
+async def replace_module_twin(
+    hub: HubDep,
+    who: Caller,
+    device_id: str,
+    module_id: str,
+    twin: wire.Twin,
+    if_match: IfMatch = None,
+) -> JsonResponse:
+    identity = await hub.twins.replace(who, device_id, module_id, _patch_of(twin), if_match)
+    return _twin_response(identity)

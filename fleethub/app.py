@@ -1,0 +1,169 @@
+"""The composition root: Settings → store, Hub, HTTP app and listeners; start, serve, stop.
+
+Only this module knows which adapters exist. Faces receive the Hub; nothing else is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fleethub import __version__, api, datadir, tls
+from fleethub.api import operations
+from fleethub.api.http import RawPathMiddleware
+from fleethub.hub.auth.service import HubNames
+from fleethub.hub.clock import Clock, system_clock
+from fleethub.hub.hub import Hub, HubConfig
+from fleethub.metrics import Metrics
+from fleethub.settings import Settings
+from fleethub.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+class MetricsMiddleware:
+    """Counts requests by route template and status, and times them."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+
+def build_http_app(hub: Hub, metrics: Metrics, ready: Callable[[], Awaitable[bool]]) -> FastAPI:
+    app = FastAPI(
+        title="fleethub",
+        version=__version__,
+        description="Azure IoT Hub-compatible service REST API, Portal and IoT Central APIs.",
+    )
+    app.state.hub = hub
+    api.mount(app)
+    app.include_router(operations.router(ready, metrics))
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RawPathMiddleware)
+    return app
+
+
+def hub_config(identity: datadir.HubIdentity) -> HubConfig:
+    return HubConfig(
+        names=HubNames.of(identity.hostnames),
+        policies={p.name: p for p in identity.policies},
+    )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the Node drains every listener on SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Node:
+    """One fleethub process: `start()` opens and binds everything, `serve()` runs until stopped."""
+
+    settings: Settings
+    clock: Clock = system_clock
+    store: Store | None = None
+    hub: Hub | None = None
+    https_port: int = 0
+    _https_socket: socket.socket | None = None
+    _server: uvicorn.Server | None = None
+    _stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        s = self.settings
+        identity = datadir.init(s.data_dir, [])  # loads what exists, creates what does not
+        self.store = await open_store(s.store_url(), schema=s.store_schema)
+        self.hub = Hub(hub_config(identity), self.store.identities, self.clock)
+        metrics = Metrics()
+        app = build_http_app(self.hub, metrics, self._ready)
+        files = tls.TlsFiles.in_dir(s.data_dir)
+        self._https_socket = _bind(s.host, s.https_port)
+        self.https_port = self._https_socket.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            ssl_certfile=str(files.server_cert),
+            ssl_keyfile=str(files.server_key),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            loop="none",
+            http="httptools",
+            timeout_graceful_shutdown=10,
+        )
+        self._server = _Server(config)
+
+    async def _ready(self) -> bool:
+        if self.store is None:
+            return False
+        try:
+            await self.store.ping()
+        except Exception:
+            log.warning("store does not answer", exc_info=True)
+            return False
+        return True
+
+    async def serve(self) -> None:
+        """Serve until SIGINT/SIGTERM or `request_stop()`, then drain and close."""
+        assert self._server is not None
+        assert self._https_socket is not None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_stop)
+        try:
+            await self._server.serve(sockets=[self._https_socket])
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            await self.stop()
+
+    def request_stop(self) -> None:
+        log.info("stopping: finishing in-flight requests")
+        if self._server is not None:
+            self._server.should_exit = True
+
+    async def stop(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+            self.store = None

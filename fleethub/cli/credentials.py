@@ -1,0 +1,41 @@
+"""`connection-string` and `ca-path`: each prints its value on the last line, for scripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fleethub import datadir, tls
+from fleethub.cli.options import DataDir, HttpsPort
+
+
+def _require_init(data_dir: Path) -> None:
+    if not datadir.is_initialised(data_dir):
+        typer.echo(f"{data_dir} is not initialised: run `fleethub init` first.", err=True)
+        raise typer.Exit(1)
+
+
+def connection_string(
+    data_dir: DataDir = Path("data"),
+    policy: Annotated[str, typer.Option("--policy", help="Shared access policy name.")] = (
+        "iothubowner"
+    ),
+    https_port: HttpsPort = 8443,
+) -> None:
+    """Print a service connection string for a shared access policy."""
+    _require_init(data_dir)
+    identity = datadir.load(data_dir)
+    try:
+        typer.echo(datadir.connection_string(identity, policy, https_port))
+    except KeyError:
+        names = ", ".join(p.name for p in identity.policies)
+        typer.echo(f"No policy named {policy!r}; the policies are: {names}", err=True)
+        raise typer.Exit(1) from None
+
+
+def ca_path(data_dir: DataDir = Path("data")) -> None:
+    """Print the path of the CA certificate devices and clients must trust."""
+    _require_init(data_dir)
+    typer.echo(str(tls.TlsFiles.in_dir(data_dir).ca_cert.resolve()))

@@ -1,0 +1,101 @@
+"""`fleethub serve`: start a node (initialising the data dir first if needed)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from fleethub import datadir, logs, tls
+from fleethub.app import Node
+from fleethub.cli.options import DataDir, HttpsPort
+from fleethub.settings import Settings
+
+
+def serve(
+    data_dir: DataDir = Path("data"),
+    host: Annotated[
+        str, typer.Option("--host", envvar="FLEETHUB_HOST", help="Bind address.")
+    ] = "127.0.0.1",
+    https_port: HttpsPort = 8443,
+    mqtt_port: Annotated[
+        int, typer.Option("--mqtt-port", envvar="FLEETHUB_MQTT_PORT", help="MQTT/TLS port.")
+    ] = 8883,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            envvar="FLEETHUB_STORE",
+            help="sqlite:///<data-dir>/fleethub.db (default) or postgresql://...",
+        ),
+    ] = None,
+    store_schema: Annotated[
+        str | None,
+        typer.Option(
+            "--store-schema", envvar="FLEETHUB_STORE_SCHEMA", help="PostgreSQL schema to use."
+        ),
+    ] = None,
+    bus: Annotated[
+        str, typer.Option("--bus", envvar="FLEETHUB_BUS", help="'local' or nats://host:port.")
+    ] = "local",
+    log_format: Annotated[
+        str, typer.Option("--log-format", envvar="FLEETHUB_LOG_FORMAT", help="text or json.")
+    ] = "text",
+    log_level: Annotated[
+        str, typer.Option("--log-level", envvar="FLEETHUB_LOG_LEVEL", help="debug, info...")
+    ] = "info",
+) -> None:
+    """Serve the hub: service REST API, device endpoints and portal."""
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "host": host,
+        "https_port": https_port,
+        "mqtt_port": mqtt_port,
+        "store": store,
+        "store_schema": store_schema,
+        "bus": bus,
+        "log_format": log_format,
+        "log_level": log_level,
+    }
+    settings = Settings(**values)
+    logs.setup(settings.log_format, settings.log_level)
+    if not datadir.is_initialised(settings.data_dir):
+        datadir.init(settings.data_dir, [])
+        typer.echo(f"Initialised {settings.data_dir} (CA, server certificate, policies).")
+    _run(settings)
+
+
+def _run(settings: Settings) -> None:
+    try:
+        import uvloop
+
+        runner: Any = uvloop.run
+    except ImportError:  # pragma: no cover - uvloop is not built for every platform
+        runner = asyncio.run
+    runner(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    node = Node(settings)
+    await node.start()
+    _banner(settings, node)
+    await node.serve()
+
+
+def _banner(settings: Settings, node: Node) -> None:
+    identity = datadir.load(settings.data_dir)
+    base = f"https://{identity.hostnames[0]}:{node.https_port}"
+    lines = [
+        "fleethub is serving",
+        f"  Service REST API   {base}/  (OpenAPI docs at {base}/docs)",
+        f"  Health             {base}/health/ready",
+        f"  Metrics            {base}/metrics",
+        f"  Store              {settings.store_url().split('@')[-1]}",
+        "  Owner connection string:",
+        f"    {datadir.connection_string(identity, 'iothubowner', node.https_port)}",
+        "  CA certificate devices and clients must trust:",
+        f"    {tls.TlsFiles.in_dir(settings.data_dir).ca_cert.resolve()}",
+    ]
+    typer.echo("\n".join(lines))

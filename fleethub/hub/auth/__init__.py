@@ -1,0 +1,1 @@
+"""Who may do what, whichever face the request came through."""

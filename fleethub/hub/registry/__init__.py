@@ -1,0 +1,1 @@
+"""The identity registry: devices and modules, their keys and status."""

@@ -1,0 +1,198 @@
+"""Create, replace and delete identities under Azure's If-Match rules; bulk operations.
+
+PUT/DELETE preconditions follow seed 002's ETag table where the Azure SDK agrees with it:
+a create answers 200 (the SDK accepts nothing else), an existing id without If-Match is a
+409 DeviceAlreadyExists (IoT Hub's data plane), and DELETE of an absent identity is a no-op.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from fleethub.hub import ids
+from fleethub.hub.auth.principal import Permission, Principal, require
+from fleethub.hub.clock import Clock, utc
+from fleethub.hub.errors import (
+    DeviceAlreadyExists,
+    DeviceNotFound,
+    HubError,
+    ModuleAlreadyExists,
+    ModuleNotFound,
+    PreconditionFailed,
+)
+from fleethub.hub.events import IdentityChanged, Listeners
+from fleethub.hub.ports import IdentityStore, RegistryCounts
+from fleethub.hub.registry.device import Identity, IdentitySpec, check_status, checked_auth
+
+MAX_TOP = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PutResult:
+    identity: Identity
+    created: bool
+
+
+class Registry:
+    def __init__(self, store: IdentityStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self.changed: Listeners[IdentityChanged] = Listeners()
+
+    async def get(self, principal: Principal, device_id: str, module_id: str | None) -> Identity:
+        require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)
+        return await self.find(device_id, module_id)
+
+    async def find(self, device_id: str, module_id: str | None) -> Identity:
+        """The identity, without a permission check (for the hub's own use)."""
+        identity = await self._store.get(device_id, module_id)
+        if identity is None:
+            raise not_found(device_id, module_id)
+        return identity
+
+    async def lookup(self, device_id: str, module_id: str | None) -> Identity | None:
+        return await self._store.get(device_id, module_id)
+
+    async def insert_many(self, identities: list[Identity]) -> list[Identity]:
+        """Store new identities in one transaction; return those whose id already existed."""
+        taken = set(await self._store.create_many(identities))
+        duplicates: list[Identity] = []
+        for identity in identities:
+            if (identity.device_id, identity.module_id) in taken:
+                duplicates.append(identity)
+                continue
+            event = IdentityChanged(
+                identity.device_id, identity.module_id, "created", identity.status == "enabled"
+            )
+            await self.changed.emit(event)
+        return duplicates
+
+    async def list_devices(self, principal: Principal, top: int | None) -> list[Identity]:
+        require(principal, Permission.REGISTRY_READ)
+        return await self._store.list_devices(min(top or MAX_TOP, MAX_TOP))
+
+    async def list_modules(self, principal: Principal, device_id: str) -> list[Identity]:
+        require(principal, Permission.REGISTRY_READ)
+        await self.find(device_id, None)
+        return await self._store.list_modules(device_id)
+
+    async def put(
+        self,
+        principal: Principal,
+        device_id: str,
+        module_id: str | None,
+        spec: IdentitySpec,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+    ) -> PutResult:
+        require(principal, Permission.REGISTRY_WRITE)
+        ids.check_device_id(device_id)
+        if module_id is not None:
+            ids.check_module_id(module_id)
+        match, none_match = ids.normalize_if_match(if_match), ids.normalize_if_match(if_none_match)
+        existing = await self._store.get(device_id, module_id)
+        if existing is None:
+            if match is not None:
+                raise PreconditionFailed("The identity does not exist, so no ETag can match.")
+            identity = await self._create(device_id, module_id, spec)
+            return PutResult(identity, created=True)
+        if none_match == "*":
+            raise PreconditionFailed("The identity exists and If-None-Match is '*'.")
+        if match is None:
+            raise already_exists(device_id, module_id)
+        if match != "*" and match != existing.etag:
+            raise PreconditionFailed(f"The ETag '{match}' does not match '{existing.etag}'.")
+        updated = self._updated(existing, spec)
+        if not await self._store.update(updated, existing.etag_seq):
+            raise PreconditionFailed("The identity changed while it was being updated.")
+        await self.changed.emit(
+            IdentityChanged(device_id, module_id, "updated", updated.status == "enabled")
+        )
+        return PutResult(updated, created=False)
+
+    async def _create(self, device_id: str, module_id: str | None, spec: IdentitySpec) -> Identity:
+        if module_id is not None and await self._store.get(device_id, None) is None:
+            raise DeviceNotFound(f"The device '{device_id}' does not exist.")
+        identity = self.new_identity(device_id, module_id, spec)
+        await self._store.create(identity)
+        await self.changed.emit(
+            IdentityChanged(device_id, module_id, "created", identity.status == "enabled")
+        )
+        return identity
+
+    def new_identity(self, device_id: str, module_id: str | None, spec: IdentitySpec) -> Identity:
+        """A checked identity with generated keys and ids, not yet stored."""
+        now = utc(self._clock())
+        return Identity(
+            device_id=device_id,
+            module_id=module_id,
+            generation_id=ids.new_generation_id(),
+            created_time=now,
+            status=check_status(spec.status),
+            status_reason=spec.status_reason,
+            status_updated_time=now,
+            auth=checked_auth(spec.auth),
+            iot_edge=spec.iot_edge,
+            device_scope=spec.device_scope,
+            parent_scopes=list(spec.parent_scopes),
+            managed_by=spec.managed_by,
+        )
+
+    def _updated(self, existing: Identity, spec: IdentitySpec) -> Identity:
+        auth = spec.auth
+        if auth.type == "sas" and not auth.primary_key and not auth.secondary_key:
+            # An update that leaves keys out keeps the current ones rather than rotating them.
+            auth = dataclasses.replace(
+                auth,
+                primary_key=existing.auth.primary_key,
+                secondary_key=existing.auth.secondary_key,
+            )
+        status = check_status(spec.status)
+        return dataclasses.replace(
+            existing,
+            etag_seq=existing.etag_seq + 1,
+            status=status,
+            status_reason=spec.status_reason,
+            status_updated_time=(
+                utc(self._clock()) if status != existing.status else existing.status_updated_time
+            ),
+            auth=checked_auth(auth),
+            iot_edge=spec.iot_edge,
+            device_scope=spec.device_scope,
+            parent_scopes=list(spec.parent_scopes),
+            managed_by=spec.managed_by if existing.is_module else None,
+        )
+
+    async def delete(
+        self, principal: Principal, device_id: str, module_id: str | None, if_match: str | None
+    ) -> None:
+        require(principal, Permission.REGISTRY_WRITE)
+        match = ids.normalize_if_match(if_match)
+        existing = await self._store.get(device_id, module_id)
+        if existing is None:
+            return
+        if match not in (None, "*") and match != existing.etag:
+            raise PreconditionFailed(f"The ETag '{match}' does not match '{existing.etag}'.")
+        if await self._store.delete(device_id, module_id):
+            await self.changed.emit(IdentityChanged(device_id, module_id, "deleted", False))
+
+    async def statistics(self, principal: Principal) -> RegistryCounts:
+        require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)
+        return await self._store.counts()
+
+    async def set_connection(self, device_id: str, module_id: str | None, connected: bool) -> None:
+        state = "Connected" if connected else "Disconnected"
+        await self._store.set_connection(device_id, module_id, state, utc(self._clock()))
+
+
+def not_found(device_id: str, module_id: str | None) -> HubError:
+    if module_id is None:
+        return DeviceNotFound(f"The device '{device_id}' does not exist.")
+    return ModuleNotFound(f"The module '{module_id}' of device '{device_id}' does not exist.")
+
+
+def already_exists(device_id: str, module_id: str | None) -> HubError:
+    if module_id is None:
+        return DeviceAlreadyExists(f"A device with id '{device_id}' already exists.")
+    return ModuleAlreadyExists(f"A module '{module_id}' already exists on device '{device_id}'.")

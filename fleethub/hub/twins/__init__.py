@@ -1,0 +1,1 @@
+"""Device and module twins: tags, desired and reported properties."""

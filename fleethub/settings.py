@@ -1,0 +1,37 @@
+"""Every knob of a fleethub node: its default and its environment variable (FLEETHUB_*).
+
+docs/configuration.md lists each one; a test fails when a field is missing there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLEETHUB_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the CA, keys and SQLite live.")
+    host: str = Field("127.0.0.1", description="Bind address of every listener.")
+    https_port: int = Field(
+        8443, ge=0, le=65535, description="Service REST, portal and WebSocket port."
+    )
+    mqtt_port: int = Field(8883, ge=0, le=65535, description="MQTT over TLS port for devices.")
+    store: str | None = Field(
+        None, description="sqlite:///<data-dir>/fleethub.db (default) or a postgresql:// URL."
+    )
+    store_schema: str | None = Field(
+        None, description="PostgreSQL schema to use (created if missing); default: search_path."
+    )
+    bus: str = Field("local", description="'local' (one process) or a nats:// URL.")
+    log_format: Literal["text", "json"] = Field("text", description="Log line format.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Lowest level logged."
+    )
+
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{(self.data_dir / 'fleethub.db').resolve()}"

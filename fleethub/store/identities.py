@@ -1,0 +1,260 @@
+"""IdentityStore on SQL: devices, modules and their twins in the `identities` table."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from fleethub.hub.errors import ArgumentInvalid, DeviceAlreadyExists, ModuleAlreadyExists
+from fleethub.hub.ports import QueryPage, RegistryCounts
+from fleethub.hub.query.ast import Query
+from fleethub.hub.registry.device import Authentication, Identity
+from fleethub.hub.twins.twin import TwinState
+from fleethub.store import postgres, sqlite
+from fleethub.store.database import Database
+from fleethub.store.query_sql import compile_query, paged
+from fleethub.store.schema import identities as t
+
+_KEY = (t.c.device_id, t.c.module_id)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back naive; every stored time is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def to_identity(row: sa.Row[Any]) -> Identity:
+    m = row._mapping
+    return Identity(
+        device_id=m["device_id"],
+        module_id=m["module_id"] or None,
+        generation_id=m["generation_id"],
+        created_time=_aware(m["created_time"]) or datetime.now(UTC),
+        etag_seq=m["etag_seq"],
+        status=m["status"],
+        status_reason=m["status_reason"],
+        status_updated_time=_aware(m["status_updated_time"]),
+        connection_state=m["connection_state"],
+        connection_state_updated_time=_aware(m["connection_state_updated_time"]),
+        last_activity_time=_aware(m["last_activity_time"]),
+        c2d_count=m["c2d_count"],
+        auth=Authentication(
+            type=m["auth_type"],
+            primary_key=m["primary_key"],
+            secondary_key=m["secondary_key"],
+            primary_thumbprint=m["primary_thumbprint"],
+            secondary_thumbprint=m["secondary_thumbprint"],
+        ),
+        iot_edge=m["iot_edge"],
+        device_scope=m["device_scope"],
+        parent_scopes=list(m["parent_scopes"] or []),
+        managed_by=m["managed_by"],
+        model_id=m["model_id"],
+        twin=TwinState(
+            tags=m["tags"],
+            desired=m["desired"],
+            reported=m["reported"],
+            desired_metadata=m["desired_metadata"],
+            reported_metadata=m["reported_metadata"],
+            desired_version=m["desired_version"],
+            reported_version=m["reported_version"],
+            version=m["twin_version"],
+        ),
+    )
+
+
+def _identity_values(i: Identity) -> dict[str, Any]:
+    return {
+        "generation_id": i.generation_id,
+        "etag_seq": i.etag_seq,
+        "status": i.status,
+        "status_reason": i.status_reason,
+        "status_updated_time": i.status_updated_time,
+        "auth_type": i.auth.type,
+        "primary_key": i.auth.primary_key,
+        "secondary_key": i.auth.secondary_key,
+        "primary_thumbprint": i.auth.primary_thumbprint,
+        "secondary_thumbprint": i.auth.secondary_thumbprint,
+        "iot_edge": i.iot_edge,
+        "device_scope": i.device_scope,
+        "parent_scopes": i.parent_scopes,
+        "managed_by": i.managed_by,
+        "model_id": i.model_id,
+    }
+
+
+def _twin_values(twin: TwinState) -> dict[str, Any]:
+    return {
+        "tags": twin.tags,
+        "desired": twin.desired,
+        "reported": twin.reported,
+        "desired_metadata": twin.desired_metadata,
+        "reported_metadata": twin.reported_metadata,
+        "desired_version": twin.desired_version,
+        "reported_version": twin.reported_version,
+        "twin_version": twin.version,
+    }
+
+
+def _row(i: Identity) -> dict[str, Any]:
+    return {
+        "device_id": i.device_id,
+        "module_id": i.module_id or "",
+        "created_time": i.created_time,
+        "connection_state": i.connection_state,
+        "c2d_count": i.c2d_count,
+        **_identity_values(i),
+        **_twin_values(i.twin),
+    }
+
+
+def _where(device_id: str, module_id: str | None) -> sa.ColumnElement[bool]:
+    return sa.and_(t.c.device_id == device_id, t.c.module_id == (module_id or ""))
+
+
+class SqlIdentities:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._insert: Callable[..., Any] = (
+            postgres.insert if db.dialect == "postgresql" else sqlite.insert
+        )
+
+    async def get(self, device_id: str, module_id: str | None) -> Identity | None:
+        async with self._db.read() as conn:
+            row = (await conn.execute(sa.select(t).where(_where(device_id, module_id)))).first()
+        return to_identity(row) if row else None
+
+    async def create(self, identity: Identity) -> None:
+        if await self.create_many([identity]):
+            if identity.module_id is None:
+                raise DeviceAlreadyExists(f"A device with id '{identity.device_id}' exists.")
+            raise ModuleAlreadyExists(f"A module '{identity.module_id}' exists on that device.")
+
+    async def create_many(self, identities: Sequence[Identity]) -> list[tuple[str, str | None]]:
+        if not identities:
+            return []
+        statement = self._insert(t).on_conflict_do_nothing().returning(*_KEY)
+        async with self._db.write() as conn:
+            rows = (await conn.execute(statement, [_row(i) for i in identities])).all()
+        inserted = {(r[0], r[1] or None) for r in rows}
+        return [
+            (i.device_id, i.module_id)
+            for i in identities
+            if (i.device_id, i.module_id) not in inserted
+        ]
+
+    async def update(self, identity: Identity, expected_etag_seq: int) -> bool:
+        statement = (
+            sa.update(t)
+            .where(_where(identity.device_id, identity.module_id))
+            .where(t.c.etag_seq == expected_etag_seq)
+            .values(**_identity_values(identity))
+        )
+        async with self._db.write() as conn:
+            return (await conn.execute(statement)).rowcount == 1
+
+    async def delete(self, device_id: str, module_id: str | None) -> bool:
+        where = t.c.device_id == device_id if module_id is None else _where(device_id, module_id)
+        async with self._db.write() as conn:
+            return (await conn.execute(sa.delete(t).where(where))).rowcount > 0
+
+    async def list_devices(self, top: int) -> list[Identity]:
+        statement = sa.select(t).where(t.c.module_id == "").order_by(t.c.device_id).limit(top)
+        async with self._db.read() as conn:
+            return [to_identity(r) for r in await conn.execute(statement)]
+
+    async def list_modules(self, device_id: str) -> list[Identity]:
+        statement = (
+            sa.select(t)
+            .where(t.c.device_id == device_id, t.c.module_id != "")
+            .order_by(t.c.module_id)
+        )
+        async with self._db.read() as conn:
+            return [to_identity(r) for r in await conn.execute(statement)]
+
+    async def save_twin(
+        self, device_id: str, module_id: str | None, twin: TwinState, expected_version: int
+    ) -> bool:
+        statement = (
+            sa.update(t)
+            .where(_where(device_id, module_id))
+            .where(t.c.twin_version == expected_version)
+            .values(**_twin_values(twin))
+        )
+        async with self._db.write() as conn:
+            return (await conn.execute(statement)).rowcount == 1
+
+    async def set_connection(
+        self, device_id: str, module_id: str | None, state: str, at: datetime
+    ) -> None:
+        statement = (
+            sa.update(t)
+            .where(_where(device_id, module_id))
+            .values(connection_state=state, connection_state_updated_time=at, last_activity_time=at)
+        )
+        async with self._db.write() as conn:
+            await conn.execute(statement)
+
+    async def touch_activity(self, keys: Sequence[tuple[str, str | None]], at: datetime) -> None:
+        if not keys:
+            return
+        statement = (
+            sa.update(t)
+            .where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
+            .values(last_activity_time=at)
+        )
+        async with self._db.write() as conn:
+            await conn.execute(statement, [{"d": d, "m": m or ""} for d, m in keys])
+
+    async def counts(self) -> RegistryCounts:
+        devices = t.c.module_id == ""
+        statement = sa.select(
+            sa.func.count(),
+            sa.func.count().filter(t.c.status == "enabled"),
+            sa.func.count().filter(t.c.connection_state == "Connected"),
+        ).where(devices)
+        async with self._db.read() as conn:
+            total, enabled, connected = (await conn.execute(statement)).one()
+        return RegistryCounts(total, enabled, total - enabled, connected)
+
+    async def query(self, query: Query, page_size: int, continuation: str | None) -> QueryPage:
+        compiled = compile_query(query, self._db.dialect)
+        position = _decode_continuation(continuation)
+        async with self._db.read() as conn:
+            if compiled.kind == "twins":
+                after = tuple(position) if isinstance(position, list) else None
+                statement = paged(compiled.statement, after, page_size + 1)
+                found = [to_identity(r) for r in await conn.execute(statement)]
+                more = len(found) > page_size
+                twins = found[:page_size]
+                token = [twins[-1].device_id, twins[-1].module_id or ""] if more else None
+                return QueryPage(twins, None, _encode_continuation(token))
+            offset = position if isinstance(position, int) else 0
+            statement = compiled.statement.offset(offset).limit(page_size + 1)
+            rows = [dict(r._mapping) for r in await conn.execute(statement)]
+        more = len(rows) > page_size
+        return QueryPage(
+            None, rows[:page_size], _encode_continuation(offset + page_size if more else None)
+        )
+
+
+def _encode_continuation(position: object) -> str | None:
+    if position is None:
+        return None
+    return base64.urlsafe_b64encode(orjson.dumps(position)).decode()
+
+
+def _decode_continuation(token: str | None) -> object:
+    if not token:
+        return None
+    try:
+        return orjson.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, orjson.JSONDecodeError):
+        raise ArgumentInvalid("The continuation token is not one this hub issued.") from None

@@ -20,13 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleethub import __version__, api, datadir, tls
 from fleethub.api import operations
-from fleethub.api.http import RawPathMiddleware
+from fleethub.http import RawPathMiddleware
 from fleethub.hub.auth.service import HubNames
 from fleethub.hub.clock import Clock, system_clock
-from fleethub.hub.hub import Hub, HubConfig
+from fleethub.hub.hub import Hub, HubConfig, HubStores
 from fleethub.metrics import Metrics
 from fleethub.settings import Settings
 from fleethub.store import Store, open_store
+from fleethub.transports import https
+from fleethub.transports.mqtt import tls as mqtt_tls
+from fleethub.transports.mqtt import websocket
+from fleethub.transports.mqtt.device_calls import DeviceCalls
+from fleethub.transports.mqtt.server import MqttServer
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,13 @@ class MetricsMiddleware:
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)
 
 
-def build_http_app(hub: Hub, metrics: Metrics, ready: Callable[[], Awaitable[bool]]) -> FastAPI:
+def build_http_app(
+    hub: Hub,
+    metrics: Metrics,
+    ready: Callable[[], Awaitable[bool]],
+    calls: DeviceCalls | None = None,
+) -> FastAPI:
+    """The one HTTPS app: service REST, device HTTPS, MQTT over WebSocket, operations."""
     app = FastAPI(
         title="fleethub",
         version=__version__,
@@ -67,7 +78,10 @@ def build_http_app(hub: Hub, metrics: Metrics, ready: Callable[[], Awaitable[boo
     )
     app.state.hub = hub
     api.mount(app)
+    app.include_router(https.router)
     app.include_router(operations.router(ready, metrics))
+    if calls is not None:
+        app.router.routes.append(websocket.route(calls))
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RawPathMiddleware)
     return app
@@ -107,6 +121,10 @@ class Node:
     store: Store | None = None
     hub: Hub | None = None
     https_port: int = 0
+    mqtt_port: int = 0
+    mqtt_plain_port: int | None = None
+    _mqtt: MqttServer | None = None
+    _housekeeping: asyncio.Task[None] | None = None
     _https_socket: socket.socket | None = None
     _server: uvicorn.Server | None = None
     _stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -114,11 +132,22 @@ class Node:
     async def start(self) -> None:
         s = self.settings
         identity = datadir.init(s.data_dir, [])  # loads what exists, creates what does not
-        self.store = await open_store(s.store_url(), schema=s.store_schema)
-        self.hub = Hub(hub_config(identity), self.store.identities, self.clock)
+        self.store = store = await open_store(s.store_url(), schema=s.store_schema)
+        stores = HubStores(store.identities, store.telemetry, store.c2d, store.feedback)
+        self.hub = Hub(hub_config(identity), stores, self.clock)
+        calls = DeviceCalls(self.hub, store.sessions)
         metrics = Metrics()
-        app = build_http_app(self.hub, metrics, self._ready)
+        app = build_http_app(self.hub, metrics, self._ready, calls)
         files = tls.TlsFiles.in_dir(s.data_dir)
+        self._mqtt = MqttServer(calls)
+        context = mqtt_tls.server_context(
+            files.server_cert, files.server_key, datadir.device_cas(s.data_dir)
+        )
+        self.mqtt_port = await self._mqtt.listen(s.host, s.mqtt_port, context)
+        if s.mqtt_plain_port is not None:
+            log.warning("plain-TCP MQTT is on (port %s): for benchmarks only", s.mqtt_plain_port)
+            self.mqtt_plain_port = await self._mqtt.listen(s.host, s.mqtt_plain_port, None)
+        self._housekeeping = asyncio.create_task(self.hub.run_housekeeping())
         self._https_socket = _bind(s.host, s.https_port)
         self.https_port = self._https_socket.getsockname()[1]
         config = uvicorn.Config(
@@ -164,6 +193,16 @@ class Node:
             self._server.should_exit = True
 
     async def stop(self) -> None:
+        """Drain: stop accepting devices, close their sessions, flush, close the store."""
+        if self._mqtt is not None:
+            self._mqtt.stop_listening()
+            self._mqtt = None
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            self._housekeeping = None
+        if self.hub is not None:
+            await self.hub.close()
+            await self.hub.telemetry.record_activity()
         if self.store is not None:
             await self.store.close()
             self.store = None

@@ -32,6 +32,12 @@ class HubIdentity:
         raise KeyError(name)
 
 
+def device_cas(data_dir: Path) -> list[Path]:
+    """CA certificates registered for CA-signed device certificates (data/device-cas/*.pem)."""
+    folder = data_dir / "device-cas"
+    return sorted(folder.glob("*.pem")) if folder.is_dir() else []
+
+
 def hub_file(data_dir: Path) -> Path:
     return data_dir / "hub.json"
 
@@ -80,9 +86,11 @@ def load(data_dir: Path) -> HubIdentity:
     return HubIdentity(hostnames=list(body["hostnames"]), policies=policies)
 
 
-def connection_string(identity: HubIdentity, policy_name: str, port: int) -> str:
+def connection_string(
+    identity: HubIdentity, policy_name: str, port: int, host: str | None = None
+) -> str:
     policy = identity.policy(policy_name)
-    host = identity.hostnames[0]
+    host = host or identity.hostnames[0]
     hostname = host if port == 443 else f"{host}:{port}"
     return (
         f"HostName={hostname};SharedAccessKeyName={policy.name};"

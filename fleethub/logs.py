@@ -56,3 +56,5 @@ def setup(fmt: str, level: str) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Migrations report every step at INFO; only their problems matter in a node's log.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

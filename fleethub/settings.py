@@ -21,6 +21,9 @@ class Settings(BaseSettings):
         8443, ge=0, le=65535, description="Service REST, portal and WebSocket port."
     )
     mqtt_port: int = Field(8883, ge=0, le=65535, description="MQTT over TLS port for devices.")
+    mqtt_plain_port: int | None = Field(
+        None, ge=0, le=65535, description="Plain-TCP MQTT port, off by default: benchmarks only."
+    )
     store: str | None = Field(
         None, description="sqlite:///<data-dir>/fleethub.db (default) or a postgresql:// URL."
     )

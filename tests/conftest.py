@@ -20,7 +20,7 @@ from fleethub.app import build_http_app
 from fleethub.hub.auth import sas
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.service import HubNames
-from fleethub.hub.hub import Hub, HubConfig
+from fleethub.hub.hub import Hub, HubConfig, HubStores
 from fleethub.metrics import Metrics
 from fleethub.store import Store, open_store
 
@@ -72,7 +72,8 @@ def policies() -> dict[str, Policy]:
 @pytest.fixture
 def hub(store: Store, clock: Clock, policies: dict[str, Policy]) -> Hub:
     config = HubConfig(names=HubNames.of(["localhost", "127.0.0.1"]), policies=policies)
-    return Hub(config, store.identities, clock)
+    stores = HubStores(store.identities, store.telemetry, store.c2d, store.feedback)
+    return Hub(config, stores, clock)
 
 
 def service_token(policy: Policy, clock: Callable[[], float], host: str = HOST) -> str:

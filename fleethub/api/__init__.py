@@ -1,6 +1,13 @@
-"""FACES for back ends: one package per published API family, mounted by `mount()`."""
+"""FACES for back ends: one package per published API family, mounted by `mount()`.
+
+Each family answers errors in its own spec's shape. `FACES` maps a path prefix to the
+family's renderers; the IoT Hub shape is the default (it also covers device HTTPS).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +19,36 @@ from fleethub.api.iothub import errors as iothub_errors
 from fleethub.hub.errors import HubError
 
 
-def _describe(error: RequestValidationError) -> str:
+@dataclass(frozen=True, slots=True)
+class Face:
+    """How one API family renders failures (its errors.py)."""
+
+    prefix: str
+    hub_error: Callable[[Request, HubError], Response]
+    invalid: Callable[[Request, RequestValidationError], Response]
+    http_error: Callable[[Request, HTTPException], Response]
+
+
+def _iothub_invalid(request: Request, error: RequestValidationError) -> Response:
+    return iothub_errors.error_response(request, 400, "ArgumentInvalid", describe(error))
+
+
+def _iothub_http(request: Request, error: HTTPException) -> Response:
+    code = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "BadRequest")
+    response = iothub_errors.error_response(request, error.status_code, code, str(error.detail))
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+IOTHUB = Face("/", iothub_errors.hub_error_response, _iothub_invalid, _iothub_http)
+
+#: Longest prefix first; families add themselves here as they land (lower-case prefixes).
+FACES: list[Face] = []
+
+
+def describe(error: RequestValidationError) -> str:
+    """One line naming each invalid field, for any face's error body."""
     parts = []
     for item in error.errors()[:5]:
         where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
@@ -22,22 +58,26 @@ def _describe(error: RequestValidationError) -> str:
     return "; ".join(parts) or "The request is malformed."
 
 
+def face_of(request: Request) -> Face:
+    path = request.scope["path"].lower()
+    for face in FACES:
+        if path.startswith(face.prefix):
+            return face
+    return IOTHUB
+
+
 def mount(app: FastAPI) -> None:
     """Add every API family and the error handlers that give each its own error shape."""
     app.include_router(iothub.router())
 
     @app.exception_handler(HubError)
     async def hub_error(request: Request, error: HubError) -> Response:
-        return iothub_errors.hub_error_response(request, error)
+        return face_of(request).hub_error(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        return iothub_errors.error_response(request, 400, "ArgumentInvalid", _describe(error))
+        return face_of(request).invalid(request, error)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        code = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "BadRequest")
-        response = iothub_errors.error_response(request, error.status_code, code, str(error.detail))
-        if error.headers:
-            response.headers.update(error.headers)
-        return response
+        return face_of(request).http_error(request, error)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from fleethub.api.http import HubDep, JsonResponse
+from fleethub.http import HubDep, JsonResponse
 from fleethub.hub.auth.principal import SYSTEM
 from fleethub.metrics import Metrics
 

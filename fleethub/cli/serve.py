@@ -23,6 +23,14 @@ def serve(
     mqtt_port: Annotated[
         int, typer.Option("--mqtt-port", envvar="FLEETHUB_MQTT_PORT", help="MQTT/TLS port.")
     ] = 8883,
+    mqtt_plain_port: Annotated[
+        int | None,
+        typer.Option(
+            "--mqtt-plain-port",
+            envvar="FLEETHUB_MQTT_PLAIN_PORT",
+            help="Also serve MQTT without TLS on this port: for benchmarks only, never production.",
+        ),
+    ] = None,
     store: Annotated[
         str | None,
         typer.Option(
@@ -53,6 +61,7 @@ def serve(
         "host": host,
         "https_port": https_port,
         "mqtt_port": mqtt_port,
+        "mqtt_plain_port": mqtt_plain_port,
         "store": store,
         "store_schema": store_schema,
         "bus": bus,
@@ -86,15 +95,24 @@ async def _serve(settings: Settings) -> None:
 
 def _banner(settings: Settings, node: Node) -> None:
     identity = datadir.load(settings.data_dir)
-    base = f"https://{identity.hostnames[0]}:{node.https_port}"
+    # Name the address actually bound when it is one the certificate covers.
+    host = settings.host if settings.host in identity.hostnames else identity.hostnames[0]
+    base = f"https://{host}:{node.https_port}"
     lines = [
         "fleethub is serving",
         f"  Service REST API   {base}/  (OpenAPI docs at {base}/docs)",
+        f"  Device MQTT/TLS    mqtts://{host}:{node.mqtt_port}",
+        f"  Device WebSocket   wss://{host}:{node.https_port}/$iothub/websocket",
         f"  Health             {base}/health/ready",
         f"  Metrics            {base}/metrics",
         f"  Store              {settings.store_url().split('@')[-1]}",
+        *(
+            [f"  Plain MQTT (bench) mqtt://{settings.host}:{node.mqtt_plain_port}"]
+            if node.mqtt_plain_port
+            else []
+        ),
         "  Owner connection string:",
-        f"    {datadir.connection_string(identity, 'iothubowner', node.https_port)}",
+        f"    {datadir.connection_string(identity, 'iothubowner', node.https_port, host)}",
         "  CA certificate devices and clients must trust:",
         f"    {tls.TlsFiles.in_dir(settings.data_dir).ca_cert.resolve()}",
     ]

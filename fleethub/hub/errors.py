@@ -89,3 +89,11 @@ class MessageTooLarge(HubError):
 
 class ServiceUnavailable(HubError):
     """A dependency (store or bus) is down; the caller may retry."""
+
+
+class DeviceMaximumQueueDepthExceeded(HubError):
+    """The device's cloud-to-device queue already holds the maximum number of messages."""
+
+
+class DeviceMessageLockLost(HubError):
+    """A C2D lock token is unknown or its lock has lapsed."""

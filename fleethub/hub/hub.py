@@ -1,15 +1,29 @@
-"""The Hub: holds the domain services every face receives. No logic lives here."""
+"""The Hub: holds the domain services every face receives, and wires their events.
+
+No rules live here; each service owns its own. `app.py` builds the adapters and passes them in.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 from fleethub.hub.auth.policies import Policy
 from fleethub.hub.auth.service import HubNames
 from fleethub.hub.clock import Clock
-from fleethub.hub.ports import IdentityStore
+from fleethub.hub.connections import Connections
+from fleethub.hub.events import DesiredChanged, IdentityChanged
+from fleethub.hub.messaging.c2d import C2DLimits, CloudToDevice
+from fleethub.hub.messaging.telemetry import Telemetry
+from fleethub.hub.methods import Methods
+from fleethub.hub.ports import C2DQueue, FeedbackStore, IdentityStore, TelemetryLog
 from fleethub.hub.registry.service import Registry
 from fleethub.hub.twins.service import Twins
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +32,64 @@ class HubConfig:
 
     names: HubNames
     policies: dict[str, Policy]
+    c2d: C2DLimits = field(default_factory=C2DLimits)
+
+
+@dataclass(frozen=True, slots=True)
+class HubStores:
+    identities: IdentityStore
+    telemetry: TelemetryLog
+    c2d: C2DQueue
+    feedback: FeedbackStore
 
 
 class Hub:
-    def __init__(self, config: HubConfig, identities: IdentityStore, clock: Clock) -> None:
+    def __init__(self, config: HubConfig, stores: HubStores, clock: Clock) -> None:
         self.config = config
         self.clock = clock
-        self.registry = Registry(identities, clock)
-        self.twins = Twins(identities, clock)
+        self.registry = Registry(stores.identities, clock)
+        self.twins = Twins(stores.identities, clock)
+        self.connections = Connections(self.registry.set_connection)
+        self.methods = Methods(self.registry, self.connections)
+        self.telemetry = Telemetry(stores.telemetry, stores.identities, clock)
+        self.c2d = CloudToDevice(
+            stores.c2d, stores.feedback, self.registry, self.connections, clock, config.c2d
+        )
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.twins.desired_changed.add(self._tell_desired)
+        self.registry.changed.add(self._identity_changed)
+
+    async def _tell_desired(self, event: DesiredChanged) -> None:
+        link = self.connections.get(event.device_id, event.module_id)
+        if link is not None:
+            link.send_desired(event.patch)
+
+    async def _identity_changed(self, event: IdentityChanged) -> None:
+        if event.change == "deleted" or not event.enabled:
+            self.connections.close(event.device_id, event.module_id, f"identity {event.change}")
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run background work that nobody awaits; failures are logged, never lost."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def run_housekeeping(self, interval: float = 5.0) -> None:
+        """Expire C2D messages and flush activity times, forever (started by app.py)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.c2d.expire()
+                await self.telemetry.record_activity()
+            except Exception:
+                log.exception("housekeeping failed; retrying")
+
+    async def close(self) -> None:
+        await self.connections.drain()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from fleethub.hub.messaging.message import C2DMessage, D2CRecord, FeedbackBatch, FeedbackRecord
 from fleethub.hub.query.ast import Query
 from fleethub.hub.registry.device import Identity
 from fleethub.hub.twins.twin import TwinState
@@ -68,3 +69,96 @@ class IdentityStore(Protocol):
     async def counts(self) -> RegistryCounts: ...
 
     async def query(self, query: Query, page_size: int, continuation: str | None) -> QueryPage: ...
+
+
+class TelemetryLog(Protocol):
+    async def append(self, record: D2CRecord) -> None:
+        """Return once the record is durable; concurrent appends share one group commit.
+
+        Sets `record.sequence_number`. Raises ServiceUnavailable when the store is down.
+        """
+
+    async def read(
+        self,
+        device_id: str | None,
+        since: float | None,
+        until: float | None,
+        after_sequence: int | None,
+        limit: int,
+    ) -> list[D2CRecord]:
+        """Records in sequence order, optionally for one device and an enqueued-time range."""
+
+    async def prune(self, older_than: float) -> int:
+        """Delete records enqueued before `older_than` (retention); return how many."""
+
+
+class C2DQueue(Protocol):
+    async def enqueue(self, message: C2DMessage, max_queued: int) -> C2DMessage:
+        """Append to the device's queue (assigning `id`); raise DeviceMaximumQueueDepthExceeded
+        when `max_queued` messages already wait."""
+
+    async def next_ready(self, device_id: str, now: float, limit: int) -> list[C2DMessage]:
+        """Unexpired messages that are not locked (or whose lock lapsed), oldest first."""
+
+    async def lock(
+        self, device_id: str, message_id: int, token: str, until: float
+    ) -> C2DMessage | None:
+        """Mark one message delivered: delivery_count + 1, lock token and expiry set."""
+
+    async def remove(self, device_id: str, lock_token: str) -> C2DMessage | None:
+        """Take a locked message out of the queue (complete or reject); None if unknown."""
+
+    async def unlock(self, device_id: str, lock_token: str) -> bool:
+        """Abandon: the message becomes ready again."""
+
+    async def take_expired(self, now: float) -> list[C2DMessage]:
+        """Remove and return every message past its expiry time."""
+
+    async def purge(self, device_id: str) -> int: ...
+
+    async def depth(self, device_id: str) -> int: ...
+
+
+class FeedbackStore(Protocol):
+    async def add(self, records: Sequence[FeedbackRecord]) -> None: ...
+
+    async def receive(self, token: str, now: float, lock_seconds: float) -> FeedbackBatch | None:
+        """Lock every unlocked record (up to 500) under `token`; None when there is none."""
+
+    async def complete(self, token: str) -> bool: ...
+
+    async def abandon(self, token: str) -> bool: ...
+
+
+class DeviceLink(Protocol):
+    """One live device connection on this node (an MQTT session, over TCP or WebSocket)."""
+
+    device_id: str
+    module_id: str | None
+
+    def close(self, reason: str) -> None:
+        """Disconnect the device (taken over, disabled, deleted, token expired)."""
+
+    def send_desired(self, patch: dict[str, Any]) -> None:
+        """Publish a desired-properties patch if the device subscribed to them."""
+
+    def send_method(self, request_id: str, name: str, payload: bytes) -> bool:
+        """Publish a method request; False when the device has not subscribed to methods."""
+
+    def wake_c2d(self) -> None:
+        """A cloud-to-device message is waiting: deliver it if the device subscribed."""
+
+
+class SessionStore(Protocol):
+    """MQTT persistent-session state per client id (CleanSession=0): its subscriptions.
+
+    The device SDK never re-subscribes after a reconnect (wire spec §2.5), so subscriptions
+    must outlive connections and hub restarts.
+    """
+
+    async def load(self, client_id: str) -> list[str] | None:
+        """The stored subscriptions, or None when no session exists."""
+
+    async def save(self, client_id: str, filters: Sequence[str]) -> None: ...
+
+    async def delete(self, client_id: str) -> None: ...

@@ -10,14 +10,20 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from fleethub.hub.errors import ArgumentInvalid, DeviceAlreadyExists, ModuleAlreadyExists
+from fleethub.hub.errors import (
+    ArgumentInvalid,
+    DeviceAlreadyExists,
+    ModuleAlreadyExists,
+    QueryUnsupported,
+)
 from fleethub.hub.ports import QueryPage, RegistryCounts
+from fleethub.hub.query import UnsupportedQuery
 from fleethub.hub.query.ast import Query
 from fleethub.hub.registry.device import Authentication, Identity
 from fleethub.hub.twins.twin import TwinState
 from fleethub.store import postgres, sqlite
 from fleethub.store.database import Database
-from fleethub.store.query_sql import compile_query, paged
+from fleethub.store.query_sql import compile_query, paged, paged_rows
 from fleethub.store.schema import identities as t
 
 _KEY = (t.c.device_id, t.c.module_id)
@@ -225,24 +231,37 @@ class SqlIdentities:
         return RegistryCounts(total, enabled, total - enabled, connected)
 
     async def query(self, query: Query, page_size: int, continuation: str | None) -> QueryPage:
-        compiled = compile_query(query, self._db.dialect)
+        """One page; the continuation carries the keyset (SELECT *) or offset, and `TOP n`
+        caps the total across pages."""
+        try:
+            compiled = compile_query(query, self._db.dialect)
+        except UnsupportedQuery as error:
+            raise QueryUnsupported(str(error)) from None
         position = _decode_continuation(continuation)
+        served = position.get("n", 0)
+        if query.top is not None:
+            page_size = min(page_size, query.top - served)
+            if page_size <= 0:
+                return QueryPage([] if compiled.kind == "twins" else None, None, None)
         async with self._db.read() as conn:
             if compiled.kind == "twins":
-                after = tuple(position) if isinstance(position, list) else None
-                statement = paged(compiled.statement, after, page_size + 1)
+                after = position.get("k")
+                key = (after[0], after[1]) if after else None
+                statement = paged(compiled.statement, key, page_size + 1)
                 found = [to_identity(r) for r in await conn.execute(statement)]
-                more = len(found) > page_size
                 twins = found[:page_size]
-                token = [twins[-1].device_id, twins[-1].module_id or ""] if more else None
+                token = None
+                if len(found) > page_size:
+                    last = twins[-1]
+                    token = {"k": [last.device_id, last.module_id or ""], "n": served + len(twins)}
                 return QueryPage(twins, None, _encode_continuation(token))
-            offset = position if isinstance(position, int) else 0
-            statement = compiled.statement.offset(offset).limit(page_size + 1)
-            rows = [dict(r._mapping) for r in await conn.execute(statement)]
+            offset = position.get("o", 0)
+            statement = paged_rows(compiled.statement, offset, page_size + 1)
+            rows = [compiled.decode_row(r) for r in await conn.execute(statement)]
         more = len(rows) > page_size
-        return QueryPage(
-            None, rows[:page_size], _encode_continuation(offset + page_size if more else None)
-        )
+        rows = rows[:page_size]
+        token = {"o": offset + len(rows), "n": served + len(rows)} if more else None
+        return QueryPage(None, rows, _encode_continuation(token))
 
 
 def _encode_continuation(position: object) -> str | None:
@@ -251,10 +270,26 @@ def _encode_continuation(position: object) -> str | None:
     return base64.urlsafe_b64encode(orjson.dumps(position)).decode()
 
 
-def _decode_continuation(token: str | None) -> object:
+def _decode_continuation(token: str | None) -> dict[str, Any]:
+    """``{"k": [device, module]}`` or ``{"o": offset}``, plus ``"n"`` rows served so far."""
     if not token:
-        return None
+        return {}
     try:
-        return orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        position = orjson.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, orjson.JSONDecodeError):
-        raise ArgumentInvalid("The continuation token is not one this hub issued.") from None
+        position = None
+    key = position.get("k") if isinstance(position, dict) else None
+    valid = (
+        isinstance(position, dict)
+        and isinstance(position.get("n", 0), int)
+        and isinstance(position.get("o", 0), int)
+        and position.get("o", 0) >= 0
+        and (
+            key is None
+            or (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key))
+        )
+    )
+    if not valid:
+        raise ArgumentInvalid("The continuation token is not one this hub issued.")
+    result: dict[str, Any] = position
+    return result

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from fleethub import datadir
 from tests.conftest import POSTGRES_URL
 
 
@@ -23,16 +24,33 @@ class Served:
     process: subprocess.Popen[str]
     data_dir: Path
     https_port: int
+    mqtt_port: int
     connection_string: str
     ca_path: Path
     output: list[str]
+    host: str = "localhost"
+
+    def service_connection_string(self, policy: str = "iothubowner") -> str:
+        """A connection string whose HostName is the address this server listens on."""
+        key = datadir.load(self.data_dir).policy(policy).primary_key
+        hostname = self.host if self.https_port == 443 else f"{self.host}:{self.https_port}"
+        return f"HostName={hostname};SharedAccessKeyName={policy};SharedAccessKey={key}"
+
+    def device_connection_string(self, device_id: str, key: str) -> str:
+        return f"HostName={self.host};DeviceId={device_id};SharedAccessKey={key}"
 
 
-def start_server(data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> Served:
-    """Start `fleethub serve` on port 0 and read the ports back from its banner."""
+def start_server(
+    data_dir: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    ports: tuple[str, str] = ("0", "0"),
+    host: str = "localhost",
+) -> Served:
+    """Start `fleethub serve` and read the ports it bound back from its banner."""
     command = [
         sys.executable, "-m", "fleethub", "serve", "--data-dir", str(data_dir),
-        "--https-port", "0", "--mqtt-port", "0", *extra,
+        "--https-port", ports[0], "--mqtt-port", ports[1], *extra,
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
@@ -43,21 +61,38 @@ def start_server(data_dir: Path, *extra: str, env: dict[str, str] | None = None)
     )
     assert process.stdout is not None
     output: list[str] = []
+    found: dict[str, str] = {}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
         output.append(line.rstrip())
-        if line.strip().startswith("HostName="):
-            connection_string = line.strip()
-            port = int(re.search(r"HostName=[^;:]+:(\d+);", connection_string).group(1))  # type: ignore[union-attr]
-            ca_line = process.stdout.readline()
-            ca_line = process.stdout.readline()
-            output.append(ca_line.rstrip())
-            return Served(process, data_dir, port, connection_string, Path(ca_line.strip()), output)
+        for key, pattern in _BANNER.items():
+            match = re.search(pattern, line)
+            if match:
+                found[key] = match.group(1)
+        if "ca" in found:
+            return Served(
+                process,
+                data_dir,
+                int(found["https"]),
+                int(found["mqtt"]),
+                found["cs"],
+                Path(found["ca"]),
+                output,
+                host,
+            )
     process.kill()
     raise RuntimeError("fleethub serve did not start:\n" + "\n".join(output))
+
+
+_BANNER = {
+    "https": r"Service REST API\s+https://[^:/]+:(\d+)/",
+    "mqtt": r"Device MQTT/TLS\s+mqtts://[^:/]+:(\d+)",
+    "cs": r"^\s*(HostName=\S+)",
+    "ca": r"^\s*(/\S+ca\.pem)\s*$",
+}
 
 
 def stop_server(served: Served) -> int:
@@ -98,3 +133,44 @@ def served(
         from tests.conftest import drop_schema
 
         asyncio.run(drop_schema(schema))
+
+
+def free_loopback() -> str:
+    """A loopback address of our own: device SDKs hard-code ports 8883 and 443 (wire spec
+    §0.1), so each device-facing test hub binds those ports on its own 127.0.0.X."""
+    import random
+    import socket
+
+    for _ in range(200):
+        host = f"127.0.{random.randint(1, 254)}.{random.randint(2, 254)}"
+        free = True
+        for port in (8883, 443):
+            with socket.socket() as probe:
+                try:
+                    probe.bind((host, port))
+                except OSError:
+                    free = False
+        if free:
+            return host
+    raise RuntimeError("no free loopback address for ports 8883 and 443")
+
+
+def start_device_hub(data_dir: Path, *extra: str) -> Served:
+    """A hub on 127.0.0.X:8883 (MQTT/TLS) and :443 (HTTPS, WebSocket), as devices expect."""
+    host = free_loopback()
+    subprocess.run(
+        [sys.executable, "-m", "fleethub", "init", "--data-dir", str(data_dir), "--hostname", host],
+        check=True,
+        capture_output=True,
+    )
+    return start_server(data_dir, "--host", host, *extra, ports=("443", "8883"), host=host)
+
+
+@pytest.fixture(scope="module")
+def device_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = start_device_hub(tmp_path_factory.mktemp("devicehub"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_path))
+        yield server
+    code = stop_server(server)
+    assert code == 0, "\n".join(server.output)

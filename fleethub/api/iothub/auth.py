@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from fleethub.api.http import HubDep
+from fleethub.http import HubDep
 from fleethub.hub.auth.principal import Principal
 from fleethub.hub.auth.service import authenticate_policy
 from fleethub.hub.errors import ArgumentInvalid

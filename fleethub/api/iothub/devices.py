@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from fleethub.api.http import HubDep, JsonResponse
 from fleethub.api.iothub import wire
 from fleethub.api.iothub.auth import Caller, IfMatch, IfNoneMatch
+from fleethub.http import HubDep, JsonResponse
 from fleethub.hub.errors import ArgumentInvalid
 from fleethub.hub.registry import bulk
 

@@ -10,7 +10,7 @@ import time
 
 from fastapi import Request
 
-from fleethub.api.http import JsonResponse, request_id
+from fleethub.http import JsonResponse, request_id
 from fleethub.hub import errors as e
 
 #: error class → (HTTP status, Azure ErrorCode). A test checks every hub error is here.
@@ -34,6 +34,8 @@ STATUS: dict[type[e.HubError], tuple[int, str]] = {
     e.ThrottlingException: (429, "ThrottlingException"),
     e.MessageTooLarge: (413, "MessageTooLarge"),
     e.ServiceUnavailable: (503, "ServerBusy"),
+    e.DeviceMaximumQueueDepthExceeded: (403, "DeviceMaximumQueueDepthExceeded"),
+    e.DeviceMessageLockLost: (412, "DeviceMessageLockLost"),
 }
 
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from fleethub.api.http import HubDep, JsonResponse
 from fleethub.api.iothub import wire
 from fleethub.api.iothub.auth import Caller
+from fleethub.http import HubDep, JsonResponse
 from fleethub.hub.errors import ArgumentInvalid
 
 router = APIRouter(tags=["Query"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fleethub.api.http import HubDep, JsonResponse
 from fleethub.api.iothub.auth import Caller
+from fleethub.http import HubDep, JsonResponse
 
 router = APIRouter(tags=["Statistics"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fleethub.api.http import HubDep, JsonResponse
 from fleethub.api.iothub import wire
 from fleethub.api.iothub.auth import Caller, IfMatch
+from fleethub.http import HubDep, JsonResponse
 from fleethub.hub.registry.device import Identity
 from fleethub.hub.twins.service import TwinPatch
 

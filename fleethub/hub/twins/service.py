@@ -13,10 +13,10 @@ from typing import Any
 from fleethub.hub import ids
 from fleethub.hub.auth.principal import Permission, Principal, require
 from fleethub.hub.clock import Clock, iso
-from fleethub.hub.errors import PreconditionFailed, QuerySyntaxInvalid
+from fleethub.hub.errors import PreconditionFailed, QuerySyntaxInvalid, QueryUnsupported
 from fleethub.hub.events import DesiredChanged, Listeners
 from fleethub.hub.ports import IdentityStore, QueryPage
-from fleethub.hub.query import QuerySyntaxError, parse
+from fleethub.hub.query import QuerySyntaxError, UnsupportedQuery, parse
 from fleethub.hub.registry.device import Identity
 from fleethub.hub.registry.service import not_found
 from fleethub.hub.twins import patch as rules
@@ -98,6 +98,8 @@ class Twins:
             query = parse(text)
         except QuerySyntaxError as error:
             raise QuerySyntaxInvalid(str(error)) from None
+        except UnsupportedQuery as error:
+            raise QueryUnsupported(str(error)) from None
         size = max(1, min(page_size or 100, MAX_PAGE))
         return await self._store.query(query, size, continuation)
 

@@ -1,4 +1,4 @@
-"""HTTP plumbing every face shares and none owns: raw-path routing, the hub, request ids.
+"""HTTP plumbing the HTTP faces (api/*, web, device HTTPS) share and none owns.
 
 Azure clients percent-encode ids in paths (`/devices/dev%2F1%23x`, wire spec §6.1) and most
 frameworks decode `%2F` before routing. `RawPathMiddleware` makes routing see the raw path and

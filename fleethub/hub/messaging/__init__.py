@@ -1,0 +1,1 @@
+"""Device-to-cloud telemetry and cloud-to-device messages."""

@@ -1,0 +1,82 @@
+"""Device-to-cloud ingest: stamp, append durably (group commit), then tell live listeners.
+
+The caller (an MQTT session or the HTTPS face) acknowledges the device only after `ingest`
+returns, so an acknowledged message is always in the telemetry log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fleethub.hub.auth.principal import Permission, Principal, require
+from fleethub.hub.clock import Clock, utc
+from fleethub.hub.errors import ArgumentInvalid, MessageTooLarge
+from fleethub.hub.messaging.message import D2CRecord, Message
+from fleethub.hub.ports import IdentityStore, TelemetryLog
+
+#: Azure's limit for one device-to-cloud message.
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_READ = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRange:
+    device_id: str | None
+    since: float | None = None
+    until: float | None = None
+    after_sequence: int | None = None
+    limit: int = 100
+
+
+class Telemetry:
+    def __init__(self, log: TelemetryLog, identities: IdentityStore, clock: Clock) -> None:
+        self._log = log
+        self._identities = identities
+        self._clock = clock
+        self._subscribers: set[Callable[[D2CRecord], None]] = set()
+        self._active: set[tuple[str, str | None]] = set()
+
+    async def ingest(
+        self, device_id: str, module_id: str | None, message: Message, auth_method: str
+    ) -> D2CRecord:
+        if len(message.body) > MAX_MESSAGE_BYTES:
+            raise MessageTooLarge(f"A message may carry at most {MAX_MESSAGE_BYTES} bytes.")
+        if message.message_id is None:
+            message.message_id = uuid.uuid4().hex
+        record = D2CRecord(device_id, module_id, self._clock(), message, auth_method)
+        await self._log.append(record)
+        self._active.add((device_id, module_id))
+        for subscriber in tuple(self._subscribers):
+            subscriber(record)
+        return record
+
+    async def read(self, principal: Principal, span: ReadRange) -> list[D2CRecord]:
+        require(principal, Permission.SERVICE_CONNECT)
+        if not 1 <= span.limit <= MAX_READ:
+            raise ArgumentInvalid(f"limit must be between 1 and {MAX_READ}.")
+        return await self._log.read(
+            span.device_id, span.since, span.until, span.after_sequence, span.limit
+        )
+
+    def subscribe(self, principal: Principal, callback: Callable[[D2CRecord], None]) -> None:
+        """Live feed of every ingested record (for SSE streams); call `unsubscribe` after."""
+        require(principal, Permission.SERVICE_CONNECT)
+        self._subscribers.add(callback)
+
+    def unsubscribe(self, callback: Callable[[D2CRecord], None]) -> None:
+        self._subscribers.discard(callback)
+
+    async def record_activity(self) -> None:
+        """Write lastActivityTime for identities that sent since the last call (batched)."""
+        active, self._active = self._active, set()
+        if active:
+            await self._identities.touch_activity(sorted(active, key=str), utc(self._clock()))
+
+    async def keep_activity(self, interval: float) -> None:
+        """Background loop: flush activity every `interval` seconds."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.record_activity()

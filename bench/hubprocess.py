@@ -23,6 +23,8 @@ class HubProcess:
     data_dir: Path
     https_port: int
     ca_path: Path
+    mqtt_port: int = 0
+    plain_port: int | None = None
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the hub process has used so far."""
@@ -36,9 +38,9 @@ class HubProcess:
                 return int(line.split()[1]) / 1024
         return 0.0
 
-    def service_token(self, policy: str = "iothubowner") -> str:
+    def service_token(self, policy: str = "iothubowner", host: str = "localhost") -> str:
         key = datadir.load(self.data_dir).policy(policy).primary_key
-        sr = quote_plus(f"localhost:{self.https_port}")
+        sr = quote_plus(host if self.https_port == 443 else f"{host}:{self.https_port}")
         expiry = int(time.time()) + 7200
         return (
             f"SharedAccessSignature sr={sr}&sig={quote(sas.sign(key, sr, expiry))}"
@@ -53,15 +55,28 @@ class HubProcess:
 def start_hub(*extra: str, cpu: int | None = None) -> HubProcess:
     data_dir = Path(tempfile.mkdtemp(prefix="fleethub-bench-"))
     command = [sys.executable, "-m", "fleethub", "serve", "--data-dir", str(data_dir)]
-    command += ["--https-port", "0", "--mqtt-port", "0", "--log-level", "warning", *extra]
+    command += ["--https-port", "0", "--mqtt-port", "0", "--amqp-port", "0"]
+    command += ["--log-level", "warning", *extra]
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
+    ports: dict[str, int] = {}
     for line in process.stdout:
-        found = re.search(r"HostName=[^;:]+:(\d+);", line)
-        if found:
-            next(process.stdout)  # "CA certificate devices and clients must trust:"
+        for name, pattern in _BANNER.items():
+            found = re.search(pattern, line)
+            if found:
+                ports[name] = int(found.group(1))
+        if "CA certificate" in line:
             ca = Path(next(process.stdout).strip())
-            return HubProcess(process, data_dir, int(found.group(1)), ca)
+            return HubProcess(
+                process, data_dir, ports["https"], ca, ports["mqtt"], ports.get("plain")
+            )
     raise RuntimeError("the hub did not start")
+
+
+_BANNER = {
+    "https": r"Service REST API\s+https://[^:/]+:(\d+)/",
+    "mqtt": r"Device MQTT/TLS\s+mqtts://[^:/]+:(\d+)",
+    "plain": r"Plain MQTT \(bench\)\s+mqtt://[^:/]+:(\d+)",
+}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import ssl
 import statistics
 import time
 import uuid
@@ -51,7 +52,7 @@ async def run(hub: HubProcess, devices: int, label: str) -> None:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(
         base_url=f"https://localhost:{hub.https_port}",
-        verify=str(hub.ca_path),
+        verify=ssl.create_default_context(cafile=str(hub.ca_path)),
         headers=headers,
         params=params,
         limits=limits,
@@ -60,9 +61,7 @@ async def run(hub: HubProcess, devices: int, label: str) -> None:
         floors = ["a", "b", "c", "d", "e"]
 
         async def bulk(i: int) -> None:
-            items = [
-                {"id": f"dev{i * 100 + j:06d}", "importMode": "create"} for j in range(100)
-            ]
+            items = [{"id": f"dev{i * 100 + j:06d}", "importMode": "create"} for j in range(100)]
             response = await client.post("/devices", json=items)
             response.raise_for_status()
 

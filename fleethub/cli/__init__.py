@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fleethub.cli import credentials, init, serve
+from fleethub.cli import credentials, device_cas, init, serve
 
 app = typer.Typer(
     name="fleethub",
@@ -16,6 +16,7 @@ app.command("init")(init.init)
 app.command("serve")(serve.serve)
 app.command("connection-string")(credentials.connection_string)
 app.command("ca-path")(credentials.ca_path)
+app.add_typer(device_cas.app, name="device-ca")
 
 
 def main() -> None:

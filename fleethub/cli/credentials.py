@@ -23,16 +23,42 @@ def connection_string(
         "iothubowner"
     ),
     https_port: HttpsPort = 8443,
+    eventhub: Annotated[
+        bool,
+        typer.Option(
+            "--eventhub", help="Print the Event Hub-compatible endpoint's connection string."
+        ),
+    ] = False,
+    eventhub_name: Annotated[
+        str,
+        typer.Option(
+            "--eventhub-name",
+            envvar="FLEETHUB_EVENTHUB_NAME",
+            help="Entity name of the Event Hub-compatible endpoint.",
+        ),
+    ] = "fleethub",
 ) -> None:
     """Print a service connection string for a shared access policy."""
     _require_init(data_dir)
     identity = datadir.load(data_dir)
     try:
-        typer.echo(datadir.connection_string(identity, policy, https_port))
+        if eventhub:
+            typer.echo(_eventhub_connection_string(identity, policy, eventhub_name))
+        else:
+            typer.echo(datadir.connection_string(identity, policy, https_port))
     except KeyError:
         names = ", ".join(p.name for p in identity.policies)
         typer.echo(f"No policy named {policy!r}; the policies are: {names}", err=True)
         raise typer.Exit(1) from None
+
+
+def _eventhub_connection_string(identity: datadir.HubIdentity, policy: str, entity: str) -> str:
+    """What azure-eventhub's `from_connection_string` takes; it always dials AMQPS port 5671."""
+    key = identity.policy(policy).primary_key
+    return (
+        f"Endpoint=sb://{identity.hostnames[0]}/;SharedAccessKeyName={policy};"
+        f"SharedAccessKey={key};EntityPath={entity}"
+    )
 
 
 def ca_path(data_dir: DataDir = Path("data")) -> None:

@@ -19,10 +19,18 @@ def init(
             "--hostname", help="Extra name for the server certificate (repeat for several)."
         ),
     ] = None,
+    central_admin_token: Annotated[
+        bool,
+        typer.Option(
+            "--central-admin-token",
+            help="Mint a new IoT Central administrator API token (replaces the previous one).",
+        ),
+    ] = False,
 ) -> None:
     """Create the data dir with a CA, a server certificate and the shared access policies."""
     existed = datadir.is_initialised(data_dir)
     identity = datadir.init(data_dir, hostname or [])
+    mint = central_admin_token or identity.central is None or identity.central.admin is None
     files = tls.TlsFiles.in_dir(data_dir)
     if existed:
         typer.echo(f"{data_dir} is already initialised; nothing changed.")
@@ -31,3 +39,8 @@ def init(
     typer.echo(f"Certificate names: {', '.join(identity.hostnames)}")
     typer.echo(f"Policies: {', '.join(p.name for p in identity.policies)}")
     typer.echo(f"CA certificate: {files.ca_cert.resolve()}")
+    if mint:
+        # Shown once: only its SHA-256 is kept; `fleethub serve` adopts it (issue #4).
+        token = datadir.mint_central_admin(data_dir)
+        typer.echo("IoT Central API administrator token (shown once, keep it secret):")
+        typer.echo(token)

@@ -31,6 +31,28 @@ def serve(
             help="Also serve MQTT without TLS on this port: for benchmarks only, never production.",
         ),
     ] = None,
+    amqp_port: Annotated[
+        int,
+        typer.Option(
+            "--amqp-port",
+            envvar="FLEETHUB_AMQP_PORT",
+            help="AMQPS port (service C2D send, Event Hub-compatible reads); uamqp dials 5671.",
+        ),
+    ] = 5671,
+    eventhub_partitions: Annotated[
+        int,
+        typer.Option(
+            "--eventhub-partitions",
+            envvar="FLEETHUB_EVENTHUB_PARTITIONS",
+            help="Partitions of the Event Hub-compatible endpoint.",
+        ),
+    ] = 4,
+    consumer_group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--consumer-group", help="An Event Hub consumer group besides $Default (repeat)."
+        ),
+    ] = None,
     store: Annotated[
         str | None,
         typer.Option(
@@ -62,12 +84,16 @@ def serve(
         "https_port": https_port,
         "mqtt_port": mqtt_port,
         "mqtt_plain_port": mqtt_plain_port,
+        "amqp_port": amqp_port,
+        "eventhub_partitions": eventhub_partitions,
         "store": store,
         "store_schema": store_schema,
         "bus": bus,
         "log_format": log_format,
         "log_level": log_level,
     }
+    if consumer_group:
+        values["eventhub_consumer_groups"] = consumer_group
     settings = Settings(**values)
     logs.setup(settings.log_format, settings.log_level)
     if not datadir.is_initialised(settings.data_dir):
@@ -103,6 +129,7 @@ def _banner(settings: Settings, node: Node) -> None:
         f"  Service REST API   {base}/  (OpenAPI docs at {base}/docs)",
         f"  Device MQTT/TLS    mqtts://{host}:{node.mqtt_port}",
         f"  Device WebSocket   wss://{host}:{node.https_port}/$iothub/websocket",
+        f"  Service AMQPS      amqps://{identity.hostnames[0]}:{node.amqp_port}",
         f"  Health             {base}/health/ready",
         f"  Metrics            {base}/metrics",
         f"  Store              {settings.store_url().split('@')[-1]}",

@@ -13,13 +13,28 @@ from typing import Any
 
 from fleethub.hub.auth.policies import Policy
 from fleethub.hub.auth.service import HubNames
+from fleethub.hub.auth.tokens import ApiTokens
+from fleethub.hub.central.application import Application, CentralApp, CentralParts
 from fleethub.hub.clock import Clock
 from fleethub.hub.connections import Connections
 from fleethub.hub.events import DesiredChanged, IdentityChanged
+from fleethub.hub.jobs.service import JobAdapters, Jobs
 from fleethub.hub.messaging.c2d import C2DLimits, CloudToDevice
 from fleethub.hub.messaging.telemetry import Telemetry
 from fleethub.hub.methods import Methods
-from fleethub.hub.ports import C2DQueue, FeedbackStore, IdentityStore, TelemetryLog
+from fleethub.hub.models.catalogue import Catalogue
+from fleethub.hub.models.conformance import Conformance
+from fleethub.hub.ports import (
+    ApiTokenStore,
+    C2DQueue,
+    CommandLog,
+    DeviceProfileStore,
+    FeedbackStore,
+    IdentityStore,
+    ModelStore,
+    RecentTelemetry,
+    TelemetryLog,
+)
 from fleethub.hub.registry.service import Registry
 from fleethub.hub.twins.service import Twins
 
@@ -33,6 +48,10 @@ class HubConfig:
     names: HubNames
     policies: dict[str, Policy]
     c2d: C2DLimits = field(default_factory=C2DLimits)
+    application: Application = field(default_factory=Application)
+    #: Names this node in job leases; stable across restarts so a restarted node takes its
+    #: unfinished jobs back at once (app.py derives it from the host name and data dir).
+    node_id: str = "local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +60,13 @@ class HubStores:
     telemetry: TelemetryLog
     c2d: C2DQueue
     feedback: FeedbackStore
+    models: ModelStore
+    api_tokens: ApiTokenStore
+    profiles: DeviceProfileStore
+    commands: CommandLog
+    recent: RecentTelemetry
+    #: Job stores and outbound adapters; None only where jobs are never run.
+    jobs: JobAdapters | None = None
 
 
 class Hub:
@@ -49,12 +75,31 @@ class Hub:
         self.clock = clock
         self.registry = Registry(stores.identities, clock)
         self.twins = Twins(stores.identities, clock)
+        self.jobs = Jobs(stores.jobs, clock, config.node_id)
         self.connections = Connections(self.registry.set_connection)
         self.methods = Methods(self.registry, self.connections)
         self.telemetry = Telemetry(stores.telemetry, stores.identities, clock)
         self.c2d = CloudToDevice(
             stores.c2d, stores.feedback, self.registry, self.connections, clock, config.c2d
         )
+        self.models = Catalogue(stores.models, clock)
+        self.conformance = Conformance(self.models, stores.identities, clock)
+        self.telemetry.verdict = self.conformance.verdict
+        self.registry.changed.add(self.conformance.identity_changed)
+        self.api_tokens = ApiTokens(stores.api_tokens, clock, config.application.id)
+        parts = CentralParts(
+            self.registry,
+            self.twins,
+            self.methods,
+            self.telemetry,
+            self.conformance,
+            stores.identities,
+            stores.profiles,
+            stores.commands,
+            stores.recent,
+            clock,
+        )
+        self.central = CentralApp.assemble(config.application, parts)
         self._tasks: set[asyncio.Task[Any]] = set()
         self.twins.desired_changed.add(self._tell_desired)
         self.registry.changed.add(self._identity_changed)
@@ -90,6 +135,7 @@ class Hub:
                 log.exception("housekeeping failed; retrying")
 
     async def close(self) -> None:
+        await self.central.commands.close()
         await self.connections.drain()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -6,13 +6,24 @@ which adapters stand behind them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from fleethub.hub.auth.roles import ApiToken
+from fleethub.hub.central.records import CommandRecord, DeviceProfile, RecentMessage
+from fleethub.hub.jobs.job import (
+    DeviceJobPage,
+    DeviceOutcome,
+    Job,
+    RemoteDevice,
+    SourceCredentials,
+    TwinWrite,
+)
 from fleethub.hub.messaging.message import C2DMessage, D2CRecord, FeedbackBatch, FeedbackRecord
-from fleethub.hub.query.ast import Query
+from fleethub.hub.models.record import ModelRecord
+from fleethub.hub.query.ast import Expr, JobsQuery, Query
 from fleethub.hub.registry.device import Identity
 from fleethub.hub.twins.twin import TwinState
 
@@ -58,9 +69,10 @@ class IdentityStore(Protocol):
     ) -> bool:
         """Compare-and-swap the twin on its version."""
 
-    async def set_connection(
-        self, device_id: str, module_id: str | None, state: str, at: datetime
-    ) -> None: ...
+    async def set_connections(
+        self, changes: Sequence[tuple[str, str | None, str, datetime]]
+    ) -> None:
+        """Write (device, module, state, at) connection changes in one transaction."""
 
     async def touch_activity(
         self, keys: Sequence[tuple[str, str | None]], at: datetime
@@ -69,6 +81,9 @@ class IdentityStore(Protocol):
     async def counts(self) -> RegistryCounts: ...
 
     async def query(self, query: Query, page_size: int, continuation: str | None) -> QueryPage: ...
+
+    async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> bool:
+        """Point the identity at a model (its IoT Central template); False if absent."""
 
 
 class TelemetryLog(Protocol):
@@ -162,3 +177,179 @@ class SessionStore(Protocol):
     async def save(self, client_id: str, filters: Sequence[str]) -> None: ...
 
     async def delete(self, client_id: str) -> None: ...
+
+
+class ModelStore(Protocol):
+    """The model catalogue (device templates); every write is one atomic statement."""
+
+    async def get(self, model_id: str) -> ModelRecord | None: ...
+
+    async def list(self) -> list[ModelRecord]: ...
+
+    async def insert(self, model: ModelRecord) -> bool:
+        """False when a model with that id already exists."""
+
+    async def replace(self, model: ModelRecord, expected_etag: str) -> bool:
+        """Compare-and-swap on the stored ETag."""
+
+    async def delete(self, model_id: str, expected_etag: str) -> bool: ...
+
+    async def users(self, model_id: str) -> int:
+        """How many identities point at the model."""
+
+
+class ApiTokenStore(Protocol):
+    async def get(self, token_id: str) -> ApiToken | None: ...
+
+    async def find(self, secret_hash: str) -> ApiToken | None:
+        """The token whose secret hashes to `secret_hash` (for bare bearer tokens)."""
+
+    async def list(self) -> list[ApiToken]: ...
+
+    async def insert(self, token: ApiToken) -> bool:
+        """False when a token with that id already exists."""
+
+    async def delete(self, token_id: str) -> bool: ...
+
+    async def adopt(self, token: ApiToken) -> bool:
+        """Insert a bootstrap token once per secret, ever: False if that secret was adopted
+        before (even if the token was deleted since) or the id is taken."""
+
+
+class DeviceProfileStore(Protocol):
+    """IoT Central's per-device data beside the identity (display name, cloud properties)."""
+
+    async def get(self, device_id: str) -> DeviceProfile | None: ...
+
+    async def put(self, profile: DeviceProfile) -> None:
+        """Insert or replace."""
+
+    async def delete(self, device_id: str) -> None: ...
+
+    async def list_devices(self) -> list[tuple[Identity, DeviceProfile | None]]:
+        """Every device identity (no modules) with its profile, ordered by device id; twins
+        carry reported properties only."""
+
+
+class CommandLog(Protocol):
+    """IoT Central command invocations and their outcomes."""
+
+    async def add(self, record: CommandRecord) -> None: ...
+
+    async def finish(self, record: CommandRecord) -> None:
+        """Write status, result, response code and completed time."""
+
+    async def get(self, device_id: str, command_id: str) -> CommandRecord | None: ...
+
+    async def delete_device(self, device_id: str) -> None: ...
+
+
+class RecentTelemetry(Protocol):
+    async def recent(self, device_id: str, limit: int) -> list[RecentMessage]:
+        """The device's own (not its modules') newest telemetry first, for IoT Central's
+        "latest value" reads."""
+
+
+class JobStore(Protocol):
+    """Job records and their leases: a lease lets exactly one node run a job at a time."""
+
+    async def create(self, job: Job, owner: str | None, lease_until: float | None) -> None:
+        """Insert, optionally already leased; raise JobAlreadyExists for a taken id."""
+
+    async def get(self, family: str, job_id: str) -> Job | None: ...
+
+    async def list_jobs(
+        self, family: str, type_: str | None, status: str | None, after: str | None, limit: int
+    ) -> list[Job]:
+        """Jobs not forgotten, by (created time, id), starting after the job id `after`."""
+
+    async def transition(
+        self,
+        family: str,
+        job_id: str,
+        to: str,
+        from_: Sequence[str],
+        at: float,
+        reason: str | None = None,
+        message: str | None = None,
+    ) -> bool:
+        """Set status `to` only if the status is one of `from_`; stamp start or end time."""
+
+    async def count(self, family: str, job_id: str, succeeded: int, failed: int) -> None:
+        """Add to a job's live counters."""
+
+    async def set_device_count(self, family: str, job_id: str, count: int) -> None: ...
+
+    async def claim(self, owner: str, now: float, until: float, limit: int) -> list[Job]:
+        """Lease due active jobs that nobody holds or whose lease lapsed (or `owner` holds)."""
+
+    async def renew(self, owner: str, keys: Sequence[tuple[str, str]], until: float) -> None: ...
+
+    async def release(self, owner: str, family: str, job_id: str) -> None: ...
+
+    async def schedule(self, now: float) -> None:
+        """Queued jobs whose start time is in the future become scheduled."""
+
+    async def forget(self, family: str, job_id: str) -> bool:
+        """Hide the job from lists (deleting it when final); False when there is none."""
+
+    async def delete(self, family: str, job_id: str) -> None: ...
+
+
+class JobDeviceStore(Protocol):
+    """The per-device rows of scheduled jobs (`devices.jobs`): one row per device, written
+    before the runner moves on, so a resumed job never does a device twice."""
+
+    async def select_targets(self, job_id: str, where: Expr | None, now: float) -> int:
+        """Record every device `where` selects as pending, once per job; return how many."""
+
+    async def pending(self, job_id: str, limit: int) -> list[str]: ...
+
+    async def start(self, job_id: str, device_ids: Sequence[str], now: float) -> list[str]:
+        """Mark pending devices running (before a method call); return those marked."""
+
+    async def finish(self, job_id: str, outcomes: Sequence[DeviceOutcome], now: float) -> None:
+        """Record outcomes of running devices and add them to the job's counters."""
+
+    async def update_twins(
+        self,
+        job_id: str,
+        device_ids: Sequence[str],
+        compute: Callable[[Identity], TwinState],
+        now: float,
+    ) -> list[TwinWrite] | None:
+        """In one transaction: rewrite each pending device's twin as `compute` says and record
+        its outcome (a HubError from `compute` fails that device). None if the job stopped."""
+
+    async def interrupt(self, job_id: str, now: float, description: str) -> int:
+        """Fail devices left running by a stopped node; return how many."""
+
+    async def cancel(self, job_id: str, now: float) -> int:
+        """Mark every pending device cancelled; return how many."""
+
+    async def query(
+        self, query: JobsQuery, page_size: int, continuation: str | None
+    ) -> DeviceJobPage: ...
+
+
+class Blobs(Protocol):
+    """Where registry exports go and imports come from: a folder under the data dir or a URL."""
+
+    def check(self, container: str, name: str) -> None:
+        """Raise ArgumentInvalid unless the hub may use this container and blob name."""
+
+    async def write(self, container: str, name: str, lines: AsyncIterator[bytes]) -> None:
+        """Store the lines as one blob, replacing an older one; raise RemoteUnreachable."""
+
+    def read(self, container: str, name: str) -> AsyncIterator[bytes]:
+        """The blob's lines; raise RemoteUnreachable when it cannot be read."""
+
+
+class SourceHub(Protocol):
+    """Another IoT hub (Azure IoT Hub or a fleethub) that a hub import reads devices from."""
+
+    def devices(self, credentials: SourceCredentials) -> AsyncIterator[list[RemoteDevice]]:
+        """Every device with its keys, tags and desired properties, a page at a time.
+
+        Raises Unauthorized when the source refuses the credentials, RemoteUnreachable when it
+        cannot be reached or answers nonsense."""

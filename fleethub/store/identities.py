@@ -121,6 +121,10 @@ def _row(i: Identity) -> dict[str, Any]:
     }
 
 
+#: Built once: the hot lookups (device connect, REST GET) reuse the compiled statement.
+_BY_KEY = sa.select(t).where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
+
+
 def _where(device_id: str, module_id: str | None) -> sa.ColumnElement[bool]:
     return sa.and_(t.c.device_id == device_id, t.c.module_id == (module_id or ""))
 
@@ -133,8 +137,7 @@ class SqlIdentities:
         )
 
     async def get(self, device_id: str, module_id: str | None) -> Identity | None:
-        async with self._db.read() as conn:
-            row = (await conn.execute(sa.select(t).where(_where(device_id, module_id)))).first()
+        row = await self._db.lookup(_BY_KEY, {"d": device_id, "m": module_id or ""})
         return to_identity(row) if row else None
 
     async def create(self, identity: Identity) -> None:
@@ -197,16 +200,21 @@ class SqlIdentities:
         async with self._db.write() as conn:
             return (await conn.execute(statement)).rowcount == 1
 
-    async def set_connection(
-        self, device_id: str, module_id: str | None, state: str, at: datetime
+    async def set_connections(
+        self, changes: Sequence[tuple[str, str | None, str, datetime]]
     ) -> None:
         statement = (
             sa.update(t)
-            .where(_where(device_id, module_id))
-            .values(connection_state=state, connection_state_updated_time=at, last_activity_time=at)
+            .where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
+            .values(
+                connection_state=sa.bindparam("s"),
+                connection_state_updated_time=sa.bindparam("at"),
+                last_activity_time=sa.bindparam("at"),
+            )
         )
+        rows = [{"d": d, "m": m or "", "s": state, "at": at} for d, m, state, at in changes]
         async with self._db.write() as conn:
-            await conn.execute(statement)
+            await conn.execute(statement, rows)
 
     async def touch_activity(self, keys: Sequence[tuple[str, str | None]], at: datetime) -> None:
         if not keys:
@@ -218,6 +226,11 @@ class SqlIdentities:
         )
         async with self._db.write() as conn:
             await conn.execute(statement, [{"d": d, "m": m or ""} for d, m in keys])
+
+    async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> bool:
+        statement = sa.update(t).where(_where(device_id, module_id)).values(model_id=model_id)
+        async with self._db.write() as conn:
+            return (await conn.execute(statement)).rowcount == 1
 
     async def counts(self) -> RegistryCounts:
         devices = t.c.module_id == ""

@@ -11,6 +11,8 @@ from fleethub.store import postgres, sqlite
 from fleethub.store.database import Database
 from fleethub.store.schema import mqtt_sessions as t
 
+_LOAD = sa.select(t.c.subscriptions).where(t.c.client_id == sa.bindparam("c"))
+
 
 class SqlSessions:
     def __init__(self, db: Database) -> None:
@@ -20,9 +22,7 @@ class SqlSessions:
         )
 
     async def load(self, client_id: str) -> list[str] | None:
-        statement = sa.select(t.c.subscriptions).where(t.c.client_id == client_id)
-        async with self._db.read() as conn:
-            row = (await conn.execute(statement)).first()
+        row = await self._db.lookup(_LOAD, {"c": client_id})
         return None if row is None else list(row[0])
 
     async def save(self, client_id: str, filters: Sequence[str]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from fleethub.store.database import Database
 
@@ -36,7 +38,27 @@ def open_sqlite(url: str) -> Database:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    return Database(engine, single_writer=True)
+    return Database(engine, single_writer=True, point_reader=_point_reader(url))
+
+
+def _point_reader(url: str) -> sa.Engine:
+    """A synchronous, read-only connection for indexed lookups (see Database.lookup)."""
+    reader = sa.create_engine(
+        url.replace("sqlite+aiosqlite://", "sqlite://", 1),
+        poolclass=StaticPool,
+        connect_args={"check_same_thread": False},
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+    @event.listens_for(reader, "connect")
+    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA query_only=1")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return reader
 
 
 insert = sqlite_insert

@@ -50,7 +50,7 @@ def start_server(
     """Start `fleethub serve` and read the ports it bound back from its banner."""
     command = [
         sys.executable, "-m", "fleethub", "serve", "--data-dir", str(data_dir),
-        "--https-port", ports[0], "--mqtt-port", ports[1], *extra,
+        "--https-port", ports[0], "--mqtt-port", ports[1], "--amqp-port", "0", *extra,
     ]  # fmt: skip
     process = subprocess.Popen(
         command,

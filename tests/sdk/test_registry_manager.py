@@ -7,8 +7,13 @@ import urllib.request
 
 import pytest
 from azure.iot.hub import IoTHubRegistryManager
-from azure.iot.hub.models import BulkRegistryOperationResult, ExportImportDevice, QuerySpecification
-from azure.iot.hub.models import Twin, TwinProperties
+from azure.iot.hub.models import (
+    BulkRegistryOperationResult,
+    ExportImportDevice,
+    QuerySpecification,
+    Twin,
+    TwinProperties,
+)
 from msrest.exceptions import HttpOperationError
 
 from tests.sdk.conftest import Served

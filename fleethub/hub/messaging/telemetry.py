@@ -7,8 +7,7 @@ returns, so an acknowledged message is always in the telemetry log.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fleethub.hub.auth.principal import Permission, Principal, require
@@ -20,6 +19,9 @@ from fleethub.hub.ports import IdentityStore, TelemetryLog
 #: Azure's limit for one device-to-cloud message.
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_READ = 1000
+
+#: The device model's verdict on a message: None (no model), "valid" or "invalid: <reasons>".
+Verdict = Callable[[str, str | None, Message], Awaitable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +40,17 @@ class Telemetry:
         self._clock = clock
         self._subscribers: set[Callable[[D2CRecord], None]] = set()
         self._active: set[tuple[str, str | None]] = set()
+        #: Set by the Hub to the model check (hub/models/conformance.py, issue #4).
+        self.verdict: Verdict | None = None
 
     async def ingest(
         self, device_id: str, module_id: str | None, message: Message, auth_method: str
     ) -> D2CRecord:
         if len(message.body) > MAX_MESSAGE_BYTES:
             raise MessageTooLarge(f"A message may carry at most {MAX_MESSAGE_BYTES} bytes.")
-        if message.message_id is None:
-            message.message_id = uuid.uuid4().hex
         record = D2CRecord(device_id, module_id, self._clock(), message, auth_method)
+        if self.verdict is not None:
+            record.validation = await self.verdict(device_id, module_id, message)
         await self._log.append(record)
         self._active.add((device_id, module_id))
         for subscriber in tuple(self._subscribers):

@@ -7,8 +7,10 @@ a create answers 200 (the SDK accepts nothing else), an existing id without If-M
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from fleethub.hub import ids
 from fleethub.hub.auth.principal import Permission, Principal, require
@@ -39,6 +41,8 @@ class Registry:
         self._store = store
         self._clock = clock
         self.changed: Listeners[IdentityChanged] = Listeners()
+        self._states: dict[tuple[str, str | None], tuple[str, datetime]] = {}
+        self._flusher: asyncio.Task[None] | None = None
 
     async def get(self, principal: Principal, device_id: str, module_id: str | None) -> Identity:
         require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)
@@ -182,8 +186,26 @@ class Registry:
         return await self._store.counts()
 
     async def set_connection(self, device_id: str, module_id: str | None, connected: bool) -> None:
+        """Record a connection change; changes are written in batches (see flush_connections).
+
+        connectionState is eventually consistent in Azure too; batching keeps a reconnect
+        storm from turning into one database write per device.
+        """
         state = "Connected" if connected else "Disconnected"
-        await self._store.set_connection(device_id, module_id, state, utc(self._clock()))
+        self._states[(device_id, module_id)] = (state, utc(self._clock()))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(0.2)
+        await self.flush_connections()
+
+    async def flush_connections(self) -> None:
+        states, self._states = self._states, {}
+        if states:
+            await self._store.set_connections(
+                [(d, m, state, at) for (d, m), (state, at) in states.items()]
+            )
 
 
 def not_found(device_id: str, module_id: str | None) -> HubError:

@@ -227,8 +227,10 @@ class Session:
             self.transport.pause_reading()
 
     def _flush_acks(self, _: object = None) -> None:
-        # PUBACKs go out in the order the PUBLISHes came in ([MQTT-4.6.0-2]).
+        # PUBACKs go out in the order the PUBLISHes came in ([MQTT-4.6.0-2]), several in one
+        # write (one TLS record) when a group commit acknowledges a run of them at once.
         acks = self._acks
+        ready: list[bytes] = []
         while acks and acks[0][1].done():
             packet_id, future = acks.popleft()
             if future.cancelled() or future.exception() is not None:
@@ -236,8 +238,9 @@ class Session:
                     log.warning("telemetry from %s not stored; closing", self.device_id)
                     self.close("telemetry could not be stored")
                 continue
-            if not self._closed:
-                self.transport.write(encode_puback(packet_id))
+            ready.append(encode_puback(packet_id))
+        if ready and not self._closed:
+            self.transport.write(b"".join(ready))
         if self._paused and len(acks) < MAX_INFLIGHT // 2 and not self._closed:
             self._paused = False
             self.transport.resume_reading()

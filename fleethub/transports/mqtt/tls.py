@@ -28,10 +28,11 @@ def _remember_chain(
     conn: SSL.Connection, _cert: crypto.X509, _err: int, depth: int, ok: int
 ) -> bool:
     # Accept every chain here; the hub decides after the handshake (thumbprint or CA + CN).
-    if depth == 0:
-        state = conn.get_app_data()
-        if isinstance(state, dict):
-            state[_CHAIN_OK] = bool(ok)
+    # OpenSSL may call back again for the same depth once an error was overridden, so a
+    # single failure anywhere in the chain must stick.
+    state = conn.get_app_data()
+    if isinstance(state, dict):
+        state[_CHAIN_OK] = state.get(_CHAIN_OK, True) and bool(ok)
     return True
 
 

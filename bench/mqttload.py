@@ -1,0 +1,137 @@
+"""A lean MQTT load generator on fleethub's own codec: N connections, M QoS 1 publishes each.
+
+Not the device SDK (one thread per client would measure the SDK, not the hub): one asyncio
+Protocol per connection, a small window of in-flight publishes, PUBACK latency per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fleethub.transports.mqtt.codec import Decoder, encode, encode_publish
+from fleethub.transports.mqtt.packets import Connack, Connect, Puback
+
+
+@dataclass
+class Results:
+    connect_seconds: float = 0.0
+    connected: int = 0
+    refused: int = 0
+    latencies: list[float] = field(default_factory=list)
+    publish_seconds: float = 0.0
+
+
+class _Client(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.decoder = Decoder()
+        self.transport: asyncio.Transport | None = None
+        self.connack: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.sent: dict[int, float] = {}
+        self.window = asyncio.Event()
+        self.done = asyncio.Event()
+        self.latencies: list[float] = []
+        self.limit = 10
+        self.expected = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        for packet in self.decoder.feed(data):
+            if isinstance(packet, Connack) and not self.connack.done():
+                self.connack.set_result(packet.return_code)
+            elif isinstance(packet, Puback):
+                started = self.sent.pop(packet.packet_id, None)
+                if started is not None:
+                    self.latencies.append(now - started)
+                if len(self.sent) < self.limit:
+                    self.window.set()
+                if len(self.latencies) >= self.expected:
+                    self.done.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.connack.done():
+            self.connack.set_result(-1)
+        self.window.set()
+        self.done.set()
+
+
+async def open_connection(
+    host: str, port: int, tls: ssl.SSLContext | None, client_id: str, username: str, password: str
+) -> _Client | None:
+    loop = asyncio.get_running_loop()
+    _, client = await loop.create_connection(
+        _Client, host, port, ssl=tls, server_hostname="localhost" if tls else None
+    )
+    assert client.transport is not None
+    connect = Connect(client_id, 60, False, username, password.encode() if password else None)
+    client.transport.write(encode(connect))
+    return client if await client.connack == 0 else None
+
+
+async def publish_all(client: _Client, topic: str, body: bytes, count: int, window: int) -> None:
+    client.limit, client.expected = window, count
+    assert client.transport is not None
+    for n in range(count):
+        while len(client.sent) >= window:
+            client.window.clear()
+            await client.window.wait()
+            if client.transport.is_closing():
+                return
+        packet_id = n % 65535 + 1
+        client.sent[packet_id] = time.perf_counter()
+        client.transport.write(encode_publish(topic, body, 1, packet_id))
+    await client.done.wait()
+
+
+async def run(
+    host: str,
+    port: int,
+    tls: ssl.SSLContext | None,
+    credentials: Callable[[int], tuple[str, str, str, str]],
+    devices: int,
+    messages: int,
+    window: int = 10,
+    concurrency: int = 200,
+    hold: Callable[[], object] | None = None,
+) -> Results:
+    """Connect `devices` clients (`credentials(i)` → client id, username, password, topic),
+    then publish `messages` from each; `hold` runs while all are connected and idle."""
+    results = Results()
+    clients: list[tuple[_Client, str]] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def connect(i: int) -> None:
+        client_id, username, password, topic = credentials(i)
+        async with gate:
+            try:
+                client = await open_connection(host, port, tls, client_id, username, password)
+            except OSError:
+                client = None
+        if client is None:
+            results.refused += 1
+        else:
+            clients.append((client, topic))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connect(i) for i in range(devices)))
+    results.connect_seconds = time.perf_counter() - started
+    results.connected = len(clients)
+    if hold is not None:
+        hold()
+    body = b'{"temperature": 21.5, "humidity": 40.2, "pressure": 1013.2, "status": "ok", ' + (
+        b'"padding": "' + b"x" * 110 + b'"}'
+    )
+    started = time.perf_counter()
+    await asyncio.gather(*(publish_all(c, t, body, messages, window) for c, t in clients))
+    results.publish_seconds = time.perf_counter() - started
+    for client, _ in clients:
+        results.latencies.extend(client.latencies)
+        if client.transport is not None:
+            client.transport.close()
+    return results

@@ -150,9 +150,8 @@ class SqlIdentities:
         if not identities:
             return []
         statement = self._insert(t).on_conflict_do_nothing().returning(*_KEY)
-        async with self._db.write() as conn:
-            rows = (await conn.execute(statement, [_row(i) for i in identities])).all()
-        inserted = {(r[0], r[1] or None) for r in rows}
+        _, rows = await self._db.change(statement, [_row(i) for i in identities], returning=True)
+        inserted = {(r.device_id, r.module_id or None) for r in rows}
         return [
             (i.device_id, i.module_id)
             for i in identities
@@ -166,13 +165,13 @@ class SqlIdentities:
             .where(t.c.etag_seq == expected_etag_seq)
             .values(**_identity_values(identity))
         )
-        async with self._db.write() as conn:
-            return (await conn.execute(statement)).rowcount == 1
+        rowcount, _ = await self._db.change(statement)
+        return rowcount == 1
 
     async def delete(self, device_id: str, module_id: str | None) -> bool:
         where = t.c.device_id == device_id if module_id is None else _where(device_id, module_id)
-        async with self._db.write() as conn:
-            return (await conn.execute(sa.delete(t).where(where))).rowcount > 0
+        rowcount, _ = await self._db.change(sa.delete(t).where(where))
+        return rowcount > 0
 
     async def list_devices(self, top: int) -> list[Identity]:
         statement = sa.select(t).where(t.c.module_id == "").order_by(t.c.device_id).limit(top)
@@ -197,8 +196,8 @@ class SqlIdentities:
             .where(t.c.twin_version == expected_version)
             .values(**_twin_values(twin))
         )
-        async with self._db.write() as conn:
-            return (await conn.execute(statement)).rowcount == 1
+        rowcount, _ = await self._db.change(statement)
+        return rowcount == 1
 
     async def set_connections(
         self, changes: Sequence[tuple[str, str | None, str, datetime]]
@@ -213,8 +212,7 @@ class SqlIdentities:
             )
         )
         rows = [{"d": d, "m": m or "", "s": state, "at": at} for d, m, state, at in changes]
-        async with self._db.write() as conn:
-            await conn.execute(statement, rows)
+        await self._db.change(statement, rows)
 
     async def touch_activity(self, keys: Sequence[tuple[str, str | None]], at: datetime) -> None:
         if not keys:
@@ -224,13 +222,12 @@ class SqlIdentities:
             .where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
             .values(last_activity_time=at)
         )
-        async with self._db.write() as conn:
-            await conn.execute(statement, [{"d": d, "m": m or ""} for d, m in keys])
+        await self._db.change(statement, [{"d": d, "m": m or ""} for d, m in keys])
 
     async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> bool:
         statement = sa.update(t).where(_where(device_id, module_id)).values(model_id=model_id)
-        async with self._db.write() as conn:
-            return (await conn.execute(statement)).rowcount == 1
+        rowcount, _ = await self._db.change(statement)
+        return rowcount == 1
 
     async def counts(self) -> RegistryCounts:
         devices = t.c.module_id == ""

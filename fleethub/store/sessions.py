@@ -30,9 +30,7 @@ class SqlSessions:
         statement = statement.on_conflict_do_update(
             index_elements=[t.c.client_id], set_={"subscriptions": list(filters)}
         )
-        async with self._db.write() as conn:
-            await conn.execute(statement)
+        await self._db.change(statement)
 
     async def delete(self, client_id: str) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(sa.delete(t).where(t.c.client_id == client_id))
+        await self._db.change(sa.delete(t).where(t.c.client_id == client_id))

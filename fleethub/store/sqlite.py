@@ -38,11 +38,17 @@ def open_sqlite(url: str) -> Database:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    return Database(engine, single_writer=True, point_reader=_point_reader(url))
+    return Database(
+        engine,
+        single_writer=True,
+        point_reader=_sync_engine(url, read_only=True),
+        point_writer=_sync_engine(url, read_only=False),
+    )
 
 
-def _point_reader(url: str) -> sa.Engine:
-    """A synchronous, read-only connection for indexed lookups (see Database.lookup)."""
+def _sync_engine(url: str, *, read_only: bool) -> sa.Engine:
+    """One synchronous connection for short statements on the loop's thread (Database.lookup,
+    Database.change); writes through it still take the single-writer lock."""
     reader = sa.create_engine(
         url.replace("sqlite+aiosqlite://", "sqlite://", 1),
         poolclass=StaticPool,
@@ -52,10 +58,12 @@ def _point_reader(url: str) -> sa.Engine:
     )
 
     @event.listens_for(reader, "connect")
-    def _read_only(dbapi_conn: Any, _record: Any) -> None:
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA query_only=1")
+        cursor.execute(f"PRAGMA query_only={int(read_only)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return reader

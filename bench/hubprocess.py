@@ -56,7 +56,7 @@ def start_hub(*extra: str, cpu: int | None = None) -> HubProcess:
     data_dir = Path(tempfile.mkdtemp(prefix="fleethub-bench-"))
     command = [sys.executable, "-m", "fleethub", "serve", "--data-dir", str(data_dir)]
     command += ["--https-port", "0", "--mqtt-port", "0", "--amqp-port", "0"]
-    command += ["--log-level", "warning", *extra]
+    command += ["--log-level", "warning", "--device-rate-limit", "0", *extra]
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

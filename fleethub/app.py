@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import socket
@@ -14,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,12 +24,20 @@ from fleethub import __version__, api, datadir, tls
 from fleethub.api import operations
 from fleethub.http import RawPathMiddleware
 from fleethub.hub.auth.service import HubNames
+from fleethub.hub.central.application import Application
 from fleethub.hub.clock import Clock, system_clock
 from fleethub.hub.hub import Hub, HubConfig, HubStores
+from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
+from fleethub.hub.jobs.service import JobAdapters
 from fleethub.metrics import Metrics
+from fleethub.remote.blobs import BlobStorage
+from fleethub.remote.client import new_client
+from fleethub.remote.iothub import HttpSourceHub
 from fleethub.settings import Settings
 from fleethub.store import Store, open_store
 from fleethub.transports import https
+from fleethub.transports.amqp.peer import EventHubConfig, PeerContext
+from fleethub.transports.amqp.server import AmqpServer
 from fleethub.transports.mqtt import tls as mqtt_tls
 from fleethub.transports.mqtt import websocket
 from fleethub.transports.mqtt.device_calls import DeviceCalls
@@ -91,6 +101,25 @@ def hub_config(identity: datadir.HubIdentity) -> HubConfig:
     return HubConfig(
         names=HubNames.of(identity.hostnames),
         policies={p.name: p for p in identity.policies},
+        application=central_application(identity),
+    )
+
+
+def central_application(identity: datadir.HubIdentity) -> Application:
+    """The IoT Central application as hub.json fixes it (issue #4)."""
+    central = identity.central
+    if central is None:
+        return Application()
+    return Application(central.app_id, central.display_name, central.created_time)
+
+
+def eventhub_config(settings: Settings) -> EventHubConfig:
+    groups = {"$default", *(g.lower() for g in settings.eventhub_consumer_groups)}
+    return EventHubConfig(
+        name=settings.eventhub_name,
+        partitions=settings.eventhub_partitions,
+        consumer_groups=frozenset(groups),
+        retention_seconds=settings.eventhub_retention_hours * 3600,
     )
 
 
@@ -102,6 +131,17 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(1024)
     sock.setblocking(False)
     return sock
+
+
+def job_adapters(settings: Settings, store: Store, client: httpx.AsyncClient) -> JobAdapters:
+    """Job stores and the outbound adapters jobs use (#6)."""
+    blobs = BlobStorage(settings.data_dir, client)
+    return JobAdapters(store.jobs, store.job_devices, blobs, HttpSourceHub(client))
+
+
+def node_id(settings: Settings) -> str:
+    """Stable across restarts, so a restarted node takes back its own job leases at once."""
+    return f"{socket.gethostname()}:{settings.data_dir.resolve()}"[:256]
 
 
 class _Server(uvicorn.Server):
@@ -124,7 +164,11 @@ class Node:
     mqtt_port: int = 0
     mqtt_plain_port: int | None = None
     _mqtt: MqttServer | None = None
+    amqp_port: int = 0
+    _amqp: AmqpServer | None = None
     _housekeeping: asyncio.Task[None] | None = None
+    _jobs: JobRunner | None = None
+    _outbound: httpx.AsyncClient | None = None
     _https_socket: socket.socket | None = None
     _server: uvicorn.Server | None = None
     _stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -133,9 +177,26 @@ class Node:
         s = self.settings
         identity = datadir.init(s.data_dir, [])  # loads what exists, creates what does not
         self.store = store = await open_store(s.store_url(), schema=s.store_schema)
-        stores = HubStores(store.identities, store.telemetry, store.c2d, store.feedback)
-        self.hub = Hub(hub_config(identity), stores, self.clock)
-        calls = DeviceCalls(self.hub, store.sessions)
+        stores = HubStores(
+            store.identities,
+            store.telemetry,
+            store.c2d,
+            store.feedback,
+            models=store.models,
+            api_tokens=store.api_tokens,
+            profiles=store.profiles,
+            commands=store.commands,
+            recent=store.recent,
+            jobs=job_adapters(s, store, self._outbound_client()),
+        )
+        configured = dataclasses.replace(hub_config(identity), node_id=node_id(s))
+        self.hub = Hub(configured, stores, self.clock)
+        limits = RunnerLimits(jobs=s.jobs_concurrency, device_rate=s.jobs_device_rate)
+        self._jobs = JobRunner(self.hub, limits)
+        self._jobs.start()
+        if identity.central is not None and identity.central.admin is not None:
+            await self.hub.api_tokens.adopt(identity.central.admin)  # from `fleethub init`
+        calls = DeviceCalls(self.hub, store.sessions, s.device_rate_limit)
         metrics = Metrics()
         app = build_http_app(self.hub, metrics, self._ready, calls)
         files = tls.TlsFiles.in_dir(s.data_dir)
@@ -147,6 +208,8 @@ class Node:
         if s.mqtt_plain_port is not None:
             log.warning("plain-TCP MQTT is on (port %s): for benchmarks only", s.mqtt_plain_port)
             self.mqtt_plain_port = await self._mqtt.listen(s.host, s.mqtt_plain_port, None)
+        self._amqp = AmqpServer(PeerContext(self.hub, eventhub_config(s)))
+        self.amqp_port = await self._amqp.listen(s.host, s.amqp_port, tls.server_context(files))
         self._housekeeping = asyncio.create_task(self.hub.run_housekeeping())
         self._https_socket = _bind(s.host, s.https_port)
         self.https_port = self._https_socket.getsockname()[1]
@@ -162,6 +225,10 @@ class Node:
             timeout_graceful_shutdown=10,
         )
         self._server = _Server(config)
+
+    def _outbound_client(self) -> httpx.AsyncClient:
+        self._outbound = new_client(self.settings.import_ca_bundle)
+        return self._outbound
 
     async def _ready(self) -> bool:
         if self.store is None:
@@ -200,6 +267,15 @@ class Node:
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             self._housekeeping = None
+        if self._amqp is not None:
+            await self._amqp.close_all()
+            self._amqp = None
+        if self._jobs is not None:
+            await self._jobs.stop()  # unfinished jobs resume on the next start
+            self._jobs = None
+        if self._outbound is not None:
+            await self._outbound.aclose()
+            self._outbound = None
         if self.hub is not None:
             await self.hub.close()
             await self.hub.telemetry.record_activity()

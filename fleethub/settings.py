@@ -24,6 +24,24 @@ class Settings(BaseSettings):
     mqtt_plain_port: int | None = Field(
         None, ge=0, le=65535, description="Plain-TCP MQTT port, off by default: benchmarks only."
     )
+    amqp_port: int = Field(
+        5671, ge=0, le=65535, description="AMQPS port: service C2D send and Event Hub reads."
+    )
+    eventhub_name: str = Field(
+        "fleethub", description="Entity name of the Event Hub-compatible built-in endpoint."
+    )
+    eventhub_partitions: int = Field(
+        4, ge=1, le=32, description="Partitions of the built-in endpoint (device → partition)."
+    )
+    eventhub_consumer_groups: list[str] = Field(
+        default_factory=list, description="Consumer groups besides $Default (a JSON list)."
+    )
+    eventhub_retention_hours: float = Field(
+        24.0, gt=0, description="How far back the built-in endpoint serves telemetry."
+    )
+    device_rate_limit: float = Field(
+        1000.0, ge=0, description="Telemetry messages per second per device connection (0: off)."
+    )
     store: str | None = Field(
         None, description="sqlite:///<data-dir>/fleethub.db (default) or a postgresql:// URL."
     )
@@ -34,6 +52,15 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Lowest level logged."
+    )
+    import_ca_bundle: Path | None = Field(
+        None,
+        description="Extra CA (PEM) trusted by hub imports and export/import URLs; TLS is "
+        "always verified.",
+    )
+    jobs_concurrency: int = Field(2, ge=1, le=64, description="Jobs running at once per node.")
+    jobs_device_rate: float = Field(
+        0.0, ge=0, description="Most devices per second one job handles; 0: no limit."
     )
 
     def store_url(self) -> str:

@@ -53,6 +53,14 @@ def serve(
             "--consumer-group", help="An Event Hub consumer group besides $Default (repeat)."
         ),
     ] = None,
+    device_rate_limit: Annotated[
+        float,
+        typer.Option(
+            "--device-rate-limit",
+            envvar="FLEETHUB_DEVICE_RATE_LIMIT",
+            help="Telemetry messages per second per device connection; 0 turns it off.",
+        ),
+    ] = 1000.0,
     store: Annotated[
         str | None,
         typer.Option(
@@ -84,6 +92,7 @@ def serve(
         "https_port": https_port,
         "mqtt_port": mqtt_port,
         "mqtt_plain_port": mqtt_plain_port,
+        "device_rate_limit": device_rate_limit,
         "amqp_port": amqp_port,
         "eventhub_partitions": eventhub_partitions,
         "store": store,

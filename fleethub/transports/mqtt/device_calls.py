@@ -84,9 +84,11 @@ def bag_of(message: Message, device_id: str, ack: str) -> dict[str, str]:
 
 
 class DeviceCalls:
-    def __init__(self, hub: Hub, sessions: SessionStore) -> None:
+    def __init__(self, hub: Hub, sessions: SessionStore, max_rate: float = 0.0) -> None:
         self.hub = hub
         self._sessions = sessions
+        self.max_rate = max_rate
+        """Telemetry messages per second allowed per connection (0: no limit)."""
 
     def now(self) -> float:
         return self.hub.clock()

@@ -84,6 +84,9 @@ class Session:
         self._early: list[Packet] | None = None  # packets that arrived before CONNACK
         self._acks: deque[tuple[int, asyncio.Future[None]]] = deque()
         self._paused = False
+        self._throttled = False
+        self._tokens = calls.max_rate
+        self._refilled = asyncio.get_running_loop().time()
         self._closed = False
         self._next_id = 0
         self._c2d_inflight: dict[int, str] = {}
@@ -213,18 +216,36 @@ class Session:
             self.calls.method_response(self, parsed.rid, parsed.status, packet.payload)
 
     def _telemetry(self, packet: Publish, parsed: topics.Telemetry) -> None:
-        future = self._loop.create_task(
-            self.calls.ingest(self, parsed.system, parsed.application, packet.payload)
-        )
+        self._throttle()
+        work = self.calls.ingest(self, parsed.system, parsed.application, packet.payload)
         if not packet.qos:
-            self._tasks.add(future)
-            future.add_done_callback(self._tasks.discard)
+            self._spawn(work)
             return
+        future = self._loop.create_task(work)
         self._acks.append((packet.packet_id or 0, future))
         future.add_done_callback(self._flush_acks)
         if len(self._acks) >= MAX_INFLIGHT and not self._paused:
             self._paused = True
             self.transport.pause_reading()
+
+    def _throttle(self) -> None:
+        """Per-device message rate (a token bucket holding one second's worth): past it the
+        hub stops reading this socket for as long as the excess takes, never drops."""
+        rate = self.calls.max_rate
+        if not rate:
+            return
+        now = self._loop.time()
+        self._tokens = min(rate, self._tokens + (now - self._refilled) * rate) - 1
+        self._refilled = now
+        if self._tokens < 0 and not self._throttled:
+            self._throttled = True
+            self.transport.pause_reading()
+            self._timers.append(self._loop.call_later(-self._tokens / rate, self._unthrottle))
+
+    def _unthrottle(self) -> None:
+        self._throttled = False
+        if not self._paused and not self._closed:
+            self.transport.resume_reading()
 
     def _flush_acks(self, _: object = None) -> None:
         # PUBACKs go out in the order the PUBLISHes came in ([MQTT-4.6.0-2]), several in one
@@ -243,7 +264,8 @@ class Session:
             self.transport.write(b"".join(ready))
         if self._paused and len(acks) < MAX_INFLIGHT // 2 and not self._closed:
             self._paused = False
-            self.transport.resume_reading()
+            if not self._throttled:
+                self.transport.resume_reading()
 
     async def _twin_get(self, rid: str) -> None:
         status, body = await self.calls.twin_document(self)

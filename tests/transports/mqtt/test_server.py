@@ -256,3 +256,34 @@ def test_unsupported_protocol_level_gets_connack_1(hub: Served) -> None:
 def test_ca_path_is_the_served_ca(hub: Served) -> None:
     assert Path(hub.ca_path) == (hub.data_dir / "tls" / "ca.pem").resolve()
     assert datadir.is_initialised(hub.data_dir)
+
+
+def test_a_device_over_its_rate_is_slowed_not_dropped(tmp_path: Path) -> None:
+    """Past --device-rate-limit the hub stops reading the socket; every message still lands."""
+    server = start_server(tmp_path / "hub", "--device-rate-limit", "40")
+    try:
+        from bench.hubprocess import HubProcess
+
+        token_ = HubProcess(server.process, server.data_dir, server.https_port, server.ca_path)
+        with httpx.Client(
+            base_url=f"https://localhost:{server.https_port}",
+            verify=ssl.create_default_context(cafile=str(server.ca_path)),
+            params={"api-version": "2021-04-12"},
+            headers={"authorization": token_.service_token()},
+        ) as rest:
+            key = create(rest, "p-fast")
+            device = Device(server, "p-fast")
+            assert device.connect(token(key, "localhost/devices/p-fast")) == 0
+            infos = [
+                device.client.publish("devices/p-fast/messages/events/", b"x", qos=1)
+                for _ in range(100)
+            ]
+            for info in infos:
+                info.wait_for_publish(30)
+            assert all(info.is_published() for info in infos)
+            assert not device.disconnected.is_set()
+            device.close()
+            stored = rest.get("/devices/p-fast/messages/events", params={"limit": 200}).json()
+            assert len(stored) == 100
+    finally:
+        assert stop_server(server) == 0

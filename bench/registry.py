@@ -79,6 +79,7 @@ async def run(hub: HubProcess, devices: int, label: str) -> None:
             await client.patch(f"/twins/dev{i * 5:06d}", json=body)
 
         await timed_calls(min(devices // 5, 20000), 32, tag)
+        print(f"[{label}] tagged {min(devices // 5, 20000)} twins")
 
         async def get(i: int) -> None:
             response = await client.get(f"/devices/dev{random.randrange(devices):06d}")

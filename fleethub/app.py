@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleethub import __version__, api, datadir, tls
 from fleethub.api import operations
+from fleethub.api.portal import oidc
 from fleethub.http import RawPathMiddleware
 from fleethub.hub.auth.service import HubNames
 from fleethub.hub.central.application import Application
@@ -139,6 +140,16 @@ def job_adapters(settings: Settings, store: Store, client: httpx.AsyncClient) ->
     return JobAdapters(store.jobs, store.job_devices, blobs, HttpSourceHub(client))
 
 
+def portal_oidc(settings: Settings) -> oidc.OidcSettings:
+    """What GET /OIDCSettings shows (#5): no secret is among them."""
+    return oidc.OidcSettings(
+        authority=settings.oidc_authority,
+        client_id=settings.oidc_client_id,
+        scope=settings.oidc_scope,
+        metadata_url=settings.oidc_metadata_url,
+    )
+
+
 def node_id(settings: Settings) -> str:
     """Stable across restarts, so a restarted node takes back its own job leases at once."""
     return f"{socket.gethostname()}:{settings.data_dir.resolve()}"[:256]
@@ -167,6 +178,7 @@ class Node:
     amqp_port: int = 0
     _amqp: AmqpServer | None = None
     _housekeeping: asyncio.Task[None] | None = None
+    _configurations: asyncio.Task[None] | None = None
     _jobs: JobRunner | None = None
     _outbound: httpx.AsyncClient | None = None
     _https_socket: socket.socket | None = None
@@ -187,9 +199,16 @@ class Node:
             profiles=store.profiles,
             commands=store.commands,
             recent=store.recent,
+            configurations=store.configurations,
+            avatars=store.avatars,
             jobs=job_adapters(s, store, self._outbound_client()),
         )
-        configured = dataclasses.replace(hub_config(identity), node_id=node_id(s))
+        configured = dataclasses.replace(
+            hub_config(identity),
+            node_id=node_id(s),
+            builtin_events=frozenset(s.eventhub_events),
+            hub_name=s.eventhub_name,
+        )
         self.hub = Hub(configured, stores, self.clock)
         limits = RunnerLimits(jobs=s.jobs_concurrency, device_rate=s.jobs_device_rate)
         self._jobs = JobRunner(self.hub, limits)
@@ -199,6 +218,7 @@ class Node:
         calls = DeviceCalls(self.hub, store.sessions, s.device_rate_limit)
         metrics = Metrics()
         app = build_http_app(self.hub, metrics, self._ready, calls)
+        setattr(app.state, oidc.STATE, portal_oidc(s))
         files = tls.TlsFiles.in_dir(s.data_dir)
         self._mqtt = MqttServer(calls)
         context = mqtt_tls.server_context(
@@ -211,6 +231,11 @@ class Node:
         self._amqp = AmqpServer(PeerContext(self.hub, eventhub_config(s)))
         self.amqp_port = await self._amqp.listen(s.host, s.amqp_port, tls.server_context(files))
         self._housekeeping = asyncio.create_task(self.hub.run_housekeeping())
+        worker = self.hub.configurations.worker
+        worker.request_all()  # catch up with whatever changed while this node was down
+        self._configurations = asyncio.create_task(
+            worker.run_periodically(s.configurations_interval)
+        )
         self._https_socket = _bind(s.host, s.https_port)
         self.https_port = self._https_socket.getsockname()[1]
         config = uvicorn.Config(
@@ -267,6 +292,9 @@ class Node:
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             self._housekeeping = None
+        if self._configurations is not None:
+            self._configurations.cancel()
+            self._configurations = None
         if self._amqp is not None:
             await self._amqp.close_all()
             self._amqp = None

@@ -13,17 +13,36 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import time
+import uuid
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fleethub import tls
 from fleethub.hub.auth.policies import Policy, default_policies
+from fleethub.hub.auth.roles import BootstrapToken, hash_secret, new_secret, token_text
+from fleethub.hub.auth.tokens import DEFAULT_LIFETIME
+
+#: Id of the IoT Central administrator API token `fleethub init` mints (issue #4).
+CENTRAL_ADMIN_ID = "fleethub-admin"
+
+
+@dataclass(frozen=True, slots=True)
+class CentralConfig:
+    """The IoT Central application's id, name and creation time, and the hash of the first
+    administrator API token until `fleethub serve` adopts it into the store."""
+
+    app_id: str
+    display_name: str
+    created_time: float
+    admin: BootstrapToken | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class HubIdentity:
     hostnames: list[str]
     policies: list[Policy]
+    central: CentralConfig | None = None
 
     def policy(self, name: str) -> Policy:
         for policy in self.policies:
@@ -50,10 +69,14 @@ def init(data_dir: Path, extra_names: list[str]) -> HubIdentity:
     """Create the data dir, CA, server certificate and policies; keep what already exists."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if is_initialised(data_dir):
-        return load(data_dir)
+        identity = load(data_dir)
+        if identity.central is None:  # a data dir from before the IoT Central API
+            identity = replace(identity, central=_new_central())
+            _save(data_dir, identity)
+        return identity
     names = list(dict.fromkeys([*tls.DEFAULT_NAMES, *extra_names]))
     tls.create_ca_and_server(tls.TlsFiles.in_dir(data_dir), names)
-    identity = HubIdentity(hostnames=names, policies=default_policies())
+    identity = HubIdentity(hostnames=names, policies=default_policies(), central=_new_central())
     _save(data_dir, identity)
     return identity
 
@@ -71,6 +94,8 @@ def _save(data_dir: Path, identity: HubIdentity) -> None:
             for p in identity.policies
         ],
     }
+    if identity.central is not None:
+        body["central"] = _central_json(identity.central)
     path = hub_file(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -83,7 +108,53 @@ def load(data_dir: Path) -> HubIdentity:
         Policy(p["keyName"], p["primaryKey"], p["secondaryKey"], tuple(p["rights"]))
         for p in body["policies"]
     ]
-    return HubIdentity(hostnames=list(body["hostnames"]), policies=policies)
+    central = _central_of(body["central"]) if "central" in body else None
+    return HubIdentity(hostnames=list(body["hostnames"]), policies=policies, central=central)
+
+
+def _new_central() -> CentralConfig:
+    return CentralConfig(
+        app_id=str(uuid.uuid4()), display_name="fleethub", created_time=time.time()
+    )
+
+
+def _central_json(central: CentralConfig) -> dict[str, object]:
+    admin = central.admin
+    return {
+        "appId": central.app_id,
+        "displayName": central.display_name,
+        "createdTime": central.created_time,
+        "adminToken": (
+            None
+            if admin is None
+            else {"id": admin.id, "sha256": admin.secret_hash, "expiry": admin.expiry}
+        ),
+    }
+
+
+def _central_of(body: dict[str, object]) -> CentralConfig:
+    admin = body.get("adminToken")
+    token = None
+    if isinstance(admin, dict):
+        token = BootstrapToken(str(admin["id"]), str(admin["sha256"]), float(admin["expiry"]))
+    return CentralConfig(
+        app_id=str(body["appId"]),
+        display_name=str(body.get("displayName", "fleethub")),
+        created_time=float(str(body.get("createdTime", 0.0))),
+        admin=token,
+    )
+
+
+def mint_central_admin(data_dir: Path) -> str:
+    """A new IoT Central administrator token: its hash goes to hub.json for `fleethub serve`
+    to adopt; the token text is returned once and kept nowhere."""
+    identity = init(data_dir, [])
+    assert identity.central is not None  # init() always sets it
+    secret = new_secret()
+    expiry = time.time() + DEFAULT_LIFETIME
+    admin = BootstrapToken(CENTRAL_ADMIN_ID, hash_secret(secret), expiry)
+    _save(data_dir, replace(identity, central=replace(identity.central, admin=admin)))
+    return token_text(identity.central.app_id, CENTRAL_ADMIN_ID, secret, expiry)
 
 
 def connection_string(

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     eventhub_consumer_groups: list[str] = Field(
         default_factory=list, description="Consumer groups besides $Default (a JSON list)."
     )
+    eventhub_events: list[Literal["twinChangeEvents", "deviceLifecycleEvents"]] = Field(
+        default_factory=list,
+        description="Notifications the built-in endpoint also serves, as Azure routes would.",
+    )
     eventhub_retention_hours: float = Field(
         24.0, gt=0, description="How far back the built-in endpoint serves telemetry."
     )
@@ -61,6 +65,15 @@ class Settings(BaseSettings):
     jobs_concurrency: int = Field(2, ge=1, le=64, description="Jobs running at once per node.")
     jobs_device_rate: float = Field(
         0.0, ge=0, description="Most devices per second one job handles; 0: no limit."
+    )
+    configurations_interval: float = Field(
+        60.0, gt=0, description="Seconds between full passes applying IoT Hub configurations."
+    )
+    oidc_authority: str | None = Field(None, description="OpenID Connect authority (issuer URL).")
+    oidc_client_id: str | None = Field(None, description="OpenID Connect client id.")
+    oidc_scope: str | None = Field(None, description="OpenID Connect scope(s) to request.")
+    oidc_metadata_url: str | None = Field(
+        None, description="OpenID Connect discovery document URL."
     )
 
     def store_url(self) -> str:

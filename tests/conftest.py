@@ -16,12 +16,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fleethub.app import build_http_app
+from fleethub.app import build_http_app, job_adapters
 from fleethub.hub.auth import sas
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.service import HubNames
 from fleethub.hub.hub import Hub, HubConfig, HubStores
 from fleethub.metrics import Metrics
+from fleethub.remote.client import new_client
+from fleethub.settings import Settings
 from fleethub.store import Store, open_store
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -70,10 +72,41 @@ def policies() -> dict[str, Policy]:
 
 
 @pytest.fixture
-def hub(store: Store, clock: Clock, policies: dict[str, Policy]) -> Hub:
+async def outbound() -> AsyncIterator[httpx.AsyncClient]:
+    """The hub's outbound HTTP client (hub imports, export/import blob URLs)."""
+    async with new_client(None) as client:
+        yield client
+
+
+@pytest.fixture
+async def hub(
+    store: Store,
+    clock: Clock,
+    policies: dict[str, Policy],
+    tmp_path: Path,
+    outbound: httpx.AsyncClient,
+) -> AsyncIterator[Hub]:
     config = HubConfig(names=HubNames.of(["localhost", "127.0.0.1"]), policies=policies)
-    stores = HubStores(store.identities, store.telemetry, store.c2d, store.feedback)
-    return Hub(config, stores, clock)
+    stores = HubStores(
+        store.identities,
+        store.telemetry,
+        store.c2d,
+        store.feedback,
+        models=store.models,
+        api_tokens=store.api_tokens,
+        profiles=store.profiles,
+        commands=store.commands,
+        recent=store.recent,
+        configurations=store.configurations,
+        avatars=store.avatars,
+        jobs=job_adapters(Settings(data_dir=tmp_path), store, outbound),
+    )
+    hub = Hub(config, stores, clock)
+    yield hub
+    # Configuration passes run in the background (#5): let them finish before the store closes,
+    # then stop every background task the hub owns.
+    await hub.configurations.worker.settled()
+    await hub.close()
 
 
 def service_token(policy: Policy, clock: Callable[[], float], host: str = HOST) -> str:

@@ -6,6 +6,7 @@ family's renderers; the IoT Hub shape is the default (it also covers device HTTP
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,8 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from fleethub.api import iothub
+from fleethub.api import archivist, central, iothub, portal
+from fleethub.api.archivist import errors as archivist_errors
+from fleethub.api.central import errors as central_errors
 from fleethub.api.iothub import errors as iothub_errors
+from fleethub.api.portal import errors as portal_errors
+from fleethub.api.portal.paths import PortalPaths
 from fleethub.hub.errors import HubError
 
 
@@ -43,8 +48,41 @@ def _iothub_http(request: Request, error: HTTPException) -> Response:
 
 IOTHUB = Face("/", iothub_errors.hub_error_response, _iothub_invalid, _iothub_http)
 
+
+def _central_invalid(request: Request, error: RequestValidationError) -> Response:
+    return central_errors.invalid_response(request, describe(error))
+
+
+CENTRAL = Face(
+    "/central/",
+    central_errors.hub_error_response,
+    _central_invalid,
+    central_errors.http_error_response,
+)
+
+
+def _archivist_invalid(request: Request, error: RequestValidationError) -> Response:
+    return archivist_errors.invalid_response(describe(error))
+
+
+ARCHIVIST = Face(
+    "/archivist/",
+    archivist_errors.hub_error_response,
+    _archivist_invalid,
+    archivist_errors.http_error_response,
+)
+
+# The Portal API (seed 000, #5): RFC 7807 problems, also for /OIDCSettings.
+PORTAL = Face(
+    "/api/",
+    portal_errors.hub_error_response,
+    portal_errors.invalid_response,
+    portal_errors.http_error_response,
+)
+OIDC = dataclasses.replace(PORTAL, prefix="/oidcsettings")
+
 #: Longest prefix first; families add themselves here as they land (lower-case prefixes).
-FACES: list[Face] = []
+FACES: list[Face] = [CENTRAL, ARCHIVIST, PORTAL, OIDC]
 
 
 def describe(error: RequestValidationError) -> str:
@@ -69,6 +107,10 @@ def face_of(request: Request) -> Face:
 def mount(app: FastAPI) -> None:
     """Add every API family and the error handlers that give each its own error shape."""
     app.include_router(iothub.router())
+    app.include_router(central.router(), prefix="/central")
+    app.include_router(archivist.router())
+    app.include_router(portal.router())
+    app.add_middleware(PortalPaths)  # innermost: routes see the Portal's fixed words lower-cased
 
     @app.exception_handler(HubError)
     async def hub_error(request: Request, error: HubError) -> Response:

@@ -37,13 +37,21 @@ def connection_string(
             help="Entity name of the Event Hub-compatible endpoint.",
         ),
     ] = "fleethub",
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            envvar="FLEETHUB_HOST",
+            help="The hub's address for --eventhub (default: the certificate's first name).",
+        ),
+    ] = None,
 ) -> None:
     """Print a service connection string for a shared access policy."""
     _require_init(data_dir)
     identity = datadir.load(data_dir)
     try:
         if eventhub:
-            typer.echo(_eventhub_connection_string(identity, policy, eventhub_name))
+            typer.echo(_eventhub_connection_string(identity, policy, eventhub_name, host))
         else:
             typer.echo(datadir.connection_string(identity, policy, https_port))
     except KeyError:
@@ -52,11 +60,13 @@ def connection_string(
         raise typer.Exit(1) from None
 
 
-def _eventhub_connection_string(identity: datadir.HubIdentity, policy: str, entity: str) -> str:
+def _eventhub_connection_string(
+    identity: datadir.HubIdentity, policy: str, entity: str, host: str | None
+) -> str:
     """What azure-eventhub's `from_connection_string` takes; it always dials AMQPS port 5671."""
     key = identity.policy(policy).primary_key
     return (
-        f"Endpoint=sb://{identity.hostnames[0]}/;SharedAccessKeyName={policy};"
+        f"Endpoint=sb://{host or identity.hostnames[0]}/;SharedAccessKeyName={policy};"
         f"SharedAccessKey={key};EntityPath={entity}"
     )
 

@@ -61,6 +61,13 @@ def serve(
             help="Telemetry messages per second per device connection; 0 turns it off.",
         ),
     ] = 1000.0,
+    eventhub_events: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--eventhub-events",
+            help="twinChangeEvents and/or deviceLifecycleEvents: also serve them (repeat).",
+        ),
+    ] = None,
     store: Annotated[
         str | None,
         typer.Option(
@@ -103,6 +110,8 @@ def serve(
     }
     if consumer_group:
         values["eventhub_consumer_groups"] = consumer_group
+    if eventhub_events:
+        values["eventhub_events"] = eventhub_events
     settings = Settings(**values)
     logs.setup(settings.log_format, settings.log_level)
     if not datadir.is_initialised(settings.data_dir):
@@ -138,7 +147,7 @@ def _banner(settings: Settings, node: Node) -> None:
         f"  Service REST API   {base}/  (OpenAPI docs at {base}/docs)",
         f"  Device MQTT/TLS    mqtts://{host}:{node.mqtt_port}",
         f"  Device WebSocket   wss://{host}:{node.https_port}/$iothub/websocket",
-        f"  Service AMQPS      amqps://{identity.hostnames[0]}:{node.amqp_port}",
+        f"  Service AMQPS      amqps://{host}:{node.amqp_port}",
         f"  Health             {base}/health/ready",
         f"  Metrics            {base}/metrics",
         f"  Store              {settings.store_url().split('@')[-1]}",

@@ -97,3 +97,78 @@ class DeviceMaximumQueueDepthExceeded(HubError):
 
 class DeviceMessageLockLost(HubError):
     """A C2D lock token is unknown or its lock has lapsed."""
+
+
+# Device models and the IoT Central-style API (issue #4).
+
+
+class ModelNotFound(HubError):
+    """No model (device template) with that id is in the catalogue."""
+
+
+class ModelInUse(HubError):
+    """A model cannot be deleted while identities still use it."""
+
+
+class ModelInvalid(HubError):
+    """A model document breaks DTDL or IoT Central rules; `reasons` name each problem."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []
+
+
+class PayloadInvalid(HubError):
+    """A property value or command request does not conform to the device's model."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []
+
+
+class CapabilityNotFound(HubError):
+    """The device's model has no telemetry, property or command of that name (or no value)."""
+
+
+class CommandNotFound(HubError):
+    """No command invocation with that id was made on the device."""
+
+
+class ApiTokenNotFound(HubError):
+    pass
+
+
+class ApiTokenAlreadyExists(HubError):
+    pass
+
+
+class FilterInvalid(HubError):
+    """An OData $filter/filter or orderby does not parse, or uses what is not supported."""
+
+
+class JobNotFound(HubError):
+    pass
+
+
+class JobAlreadyExists(HubError):
+    pass
+
+
+class RemoteUnreachable(HubError):
+    """A system the hub calls out to (an import source hub, an export destination) could not
+    be reached or refused the request; the message names it, never its credentials."""
+
+
+# The Portal API and IoT Hub configurations (issue #5).
+
+
+class ConfigurationNotFound(HubError):
+    pass
+
+
+class ConfigurationAlreadyExists(HubError):
+    pass
+
+
+class CapabilityAlreadyExists(HubError):
+    """The model already has a command (telemetry, property) of that name."""

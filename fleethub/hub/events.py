@@ -36,6 +36,14 @@ class DesiredChanged:
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class TwinChanged:
+    """A twin's tags or reported properties changed (desired changes are DesiredChanged)."""
+
+    device_id: str
+    module_id: str | None
+
+
 class Listeners(Generic[E]):
     """Awaitable callbacks; one failing listener is logged and never breaks the caller."""
 

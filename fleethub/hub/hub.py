@@ -16,18 +16,26 @@ from fleethub.hub.auth.service import HubNames
 from fleethub.hub.auth.tokens import ApiTokens
 from fleethub.hub.central.application import Application, CentralApp, CentralParts
 from fleethub.hub.clock import Clock
+from fleethub.hub.configurations.service import Configurations
 from fleethub.hub.connections import Connections
 from fleethub.hub.events import DesiredChanged, IdentityChanged
+from fleethub.hub.gateways import Gateways
 from fleethub.hub.jobs.service import JobAdapters, Jobs
+from fleethub.hub.lorawan.concentrators import Concentrators
+from fleethub.hub.lorawan.devices import LoraDevices
+from fleethub.hub.lorawan.models import LoraModels
 from fleethub.hub.messaging.c2d import C2DLimits, CloudToDevice
+from fleethub.hub.messaging.notifications import BuiltInEvents
 from fleethub.hub.messaging.telemetry import Telemetry
 from fleethub.hub.methods import Methods
 from fleethub.hub.models.catalogue import Catalogue
 from fleethub.hub.models.conformance import Conformance
 from fleethub.hub.ports import (
     ApiTokenStore,
+    AvatarStore,
     C2DQueue,
     CommandLog,
+    ConfigurationStore,
     DeviceProfileStore,
     FeedbackStore,
     IdentityStore,
@@ -52,6 +60,10 @@ class HubConfig:
     #: Names this node in job leases; stable across restarts so a restarted node takes its
     #: unfinished jobs back at once (app.py derives it from the host name and data dir).
     node_id: str = "local"
+    #: Notifications also served by the Event Hub-compatible endpoint (like Azure routes):
+    #: "twinChangeEvents", "deviceLifecycleEvents"; and the hub name they carry.
+    builtin_events: frozenset[str] = frozenset()
+    hub_name: str = "fleethub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,9 @@ class HubStores:
     profiles: DeviceProfileStore
     commands: CommandLog
     recent: RecentTelemetry
+    #: IoT Hub configurations and model pictures (the Portal API, #5).
+    configurations: ConfigurationStore
+    avatars: AvatarStore
     #: Job stores and outbound adapters; None only where jobs are never run.
     jobs: JobAdapters | None = None
 
@@ -100,8 +115,32 @@ class Hub:
             clock,
         )
         self.central = CentralApp.assemble(config.application, parts)
+        self.configurations = Configurations(
+            stores.configurations, stores.identities, self.registry, self.twins, clock
+        )
+        self.twins.tags_changed.add(self.configurations.tags_changed)
+        self.twins.reported_changed.add(self.configurations.reported_changed)
+        self.registry.changed.add(self.configurations.identity_changed)
+        self.lora_models = LoraModels(self.models, stores.avatars, clock)
+        self.lora_devices = LoraDevices(
+            self.registry,
+            self.twins,
+            stores.identities,
+            self.lora_models,
+            self.c2d,
+            self.conformance,
+        )
+        self.concentrators = Concentrators(self.registry, self.twins)
+        self.gateways = Gateways(
+            self.registry, self.twins, stores.identities, self.methods, self.configurations
+        )
         self._tasks: set[asyncio.Task[Any]] = set()
         self.twins.desired_changed.add(self._tell_desired)
+        self.builtin_events = BuiltInEvents(
+            stores.telemetry, clock, config.builtin_events, config.hub_name
+        )
+        self.twins.desired_changed.add(self.builtin_events.desired_changed)
+        self.registry.changed.add(self.builtin_events.identity_changed)
         self.registry.changed.add(self._identity_changed)
 
     async def _tell_desired(self, event: DesiredChanged) -> None:
@@ -135,7 +174,9 @@ class Hub:
                 log.exception("housekeeping failed; retrying")
 
     async def close(self) -> None:
+        await self.configurations.worker.close()
         await self.central.commands.close()
         await self.connections.drain()
+        await self.registry.close()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -6,13 +6,14 @@ which adapters stand behind them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from fleethub.hub.auth.roles import ApiToken
 from fleethub.hub.central.records import CommandRecord, DeviceProfile, RecentMessage
+from fleethub.hub.configurations.record import Configuration, DeviceStatus
 from fleethub.hub.jobs.job import (
     DeviceJobPage,
     DeviceOutcome,
@@ -21,6 +22,7 @@ from fleethub.hub.jobs.job import (
     SourceCredentials,
     TwinWrite,
 )
+from fleethub.hub.lorawan.records import Avatar
 from fleethub.hub.messaging.message import C2DMessage, D2CRecord, FeedbackBatch, FeedbackRecord
 from fleethub.hub.models.record import ModelRecord
 from fleethub.hub.query.ast import Expr, JobsQuery, Query
@@ -278,7 +280,8 @@ class JobStore(Protocol):
     async def count(self, family: str, job_id: str, succeeded: int, failed: int) -> None:
         """Add to a job's live counters."""
 
-    async def set_device_count(self, family: str, job_id: str, count: int) -> None: ...
+    async def reset_counts(self, family: str, job_id: str, device_count: int) -> None:
+        """Set the device count and zero the others (a job that starts over)."""
 
     async def claim(self, owner: str, now: float, until: float, limit: int) -> list[Job]:
         """Lease due active jobs that nobody holds or whose lease lapsed (or `owner` holds)."""
@@ -353,3 +356,51 @@ class SourceHub(Protocol):
 
         Raises Unauthorized when the source refuses the credentials, RemoteUnreachable when it
         cannot be reached or answers nonsense."""
+
+
+class ConfigurationStore(Protocol):
+    """IoT Hub configurations and, per configuration, where it stands on each device (#5)."""
+
+    async def get(self, configuration_id: str) -> Configuration | None: ...
+
+    async def list(self) -> list[Configuration]:
+        """Every configuration, by id."""
+
+    async def insert(self, configuration: Configuration) -> bool:
+        """False when the id is taken."""
+
+    async def replace(self, configuration: Configuration, expected_etag_seq: int) -> bool:
+        """Compare-and-swap on the etag counter."""
+
+    async def delete(self, configuration_id: str) -> bool:
+        """Delete the configuration and its device states; False if absent."""
+
+    async def set_statuses(
+        self, configuration_id: str, statuses: Mapping[str, DeviceStatus]
+    ) -> None:
+        """Replace the configuration's device states (nothing is kept for a deleted one)."""
+
+    async def set_device_statuses(
+        self, device_id: str, statuses: Mapping[str, DeviceStatus]
+    ) -> None:
+        """Replace one device's states across configurations."""
+
+    async def statuses(self, configuration_id: str) -> dict[str, DeviceStatus]:
+        """device id → state, for one configuration."""
+
+    async def device_statuses(self, device_id: str) -> dict[str, DeviceStatus]:
+        """configuration id → state, for one device."""
+
+    async def counts(self) -> dict[str, dict[tuple[str, str | None], int]]:
+        """configuration id → (status, outcome) → how many devices."""
+
+
+class AvatarStore(Protocol):
+    """Device-model pictures (the Portal's avatars): files in the data dir or database rows."""
+
+    async def get(self, model_id: str) -> Avatar | None: ...
+
+    async def put(self, avatar: Avatar) -> None:
+        """Insert or replace."""
+
+    async def delete(self, model_id: str) -> bool: ...

@@ -114,12 +114,16 @@ def _answer_report(client: IoTHubDeviceClient) -> Callable[[MethodRequest], None
 
 def _telemetry(client: IoTHubDeviceClient, central: httpx.Client) -> None:
     for body in ({"temperature": 21.5}, {"temperature": "hot"}):
-        message = Message(json.dumps(body), content_encoding="utf-8", content_type="application/json")
+        message = Message(
+            json.dumps(body), content_encoding="utf-8", content_type="application/json"
+        )
         client.send_message(message)
-    counts = wait_for(
-        lambda: (c := central.get("/api/devices/thermo-1/validation").json())["messages"] == 2
-        and c
-    )
+
+    def both_checked() -> Any:
+        counts = central.get("/api/devices/thermo-1/validation").json()
+        return counts if counts["messages"] == 2 else None
+
+    counts = wait_for(both_checked)
     assert counts["invalid"] == 1
     assert counts["lastReasons"] == ["temperature: expected double, got string"]
     latest = central.get("/api/devices/thermo-1/telemetry/temperature").json()
@@ -133,13 +137,12 @@ def _command(central: httpx.Client) -> None:
     assert started.status_code == 200, started.text
     assert started.json()["status"] == "Pending"
     command_id = started.json()["commandId"]
-    status = wait_for(
-        lambda: (s := central.get(f"/api/devices/thermo-1/commands/{command_id}/status").json())[
-            "status"
-        ]
-        != "Pending"
-        and s
-    )
+
+    def settled() -> Any:
+        status = central.get(f"/api/devices/thermo-1/commands/{command_id}/status").json()
+        return status if status["status"] != "Pending" else None
+
+    status = wait_for(settled)
     assert status["status"] == "Completed", status
     assert status["result"]["maxTemp"] == 25.0
     assert status["result"]["startTime"] == "2023-10-26T15:00:00Z"

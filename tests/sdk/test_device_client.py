@@ -272,3 +272,13 @@ def test_disabling_a_device_disconnects_it(
         assert dropped.wait(10)
     finally:
         client.shutdown()
+
+
+def test_plug_and_play_model_id_is_recorded(
+    device_hub: Served, manager: IoTHubRegistryManager, rest: httpx.Client
+) -> None:
+    """A device announcing `model-id` in its username gets that model on its twin."""
+    cs = new_device(manager, device_hub, "pnp-1")
+    client = connect(device_hub, cs, product_info="dtmi:com:example:Thermostat;1")
+    client.shutdown()
+    assert rest.get("/twins/pnp-1").json()["modelId"] == "dtmi:com:example:Thermostat;1"

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fleethub.api.iothub import devices, messages, methods, query, statistics, twins
+from fleethub.api.iothub import (
+    configurations,
+    devices,
+    jobs,
+    messages,
+    methods,
+    query,
+    statistics,
+    twins,
+)
 
 
 def router() -> APIRouter:
     combined = APIRouter()
     # query first: POST /devices/query must not be taken for a device id.
-    for module in (query, devices, twins, methods, messages, statistics):
+    for module in (query, devices, twins, methods, messages, statistics, jobs, configurations):
         combined.include_router(module.router)
     return combined

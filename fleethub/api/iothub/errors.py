@@ -36,6 +36,23 @@ STATUS: dict[type[e.HubError], tuple[int, str]] = {
     e.ServiceUnavailable: (503, "ServerBusy"),
     e.DeviceMaximumQueueDepthExceeded: (403, "DeviceMaximumQueueDepthExceeded"),
     e.DeviceMessageLockLost: (412, "DeviceMessageLockLost"),
+    e.JobNotFound: (404, "JobNotFound"),
+    e.JobAlreadyExists: (409, "JobAlreadyExists"),
+    e.RemoteUnreachable: (400, "BlobContainerValidationError"),
+    # Device models and IoT Central (issue #4): no Azure IoT Hub equivalent, so named as ours.
+    e.ModelNotFound: (404, "ModelNotFound"),
+    e.ModelInUse: (409, "ModelInUse"),
+    e.ModelInvalid: (400, "ArgumentInvalid"),
+    e.PayloadInvalid: (400, "ArgumentInvalid"),
+    e.CapabilityNotFound: (404, "CapabilityNotFound"),
+    e.CommandNotFound: (404, "CommandNotFound"),
+    e.ApiTokenNotFound: (404, "ApiTokenNotFound"),
+    e.ApiTokenAlreadyExists: (409, "ApiTokenAlreadyExists"),
+    e.FilterInvalid: (400, "ArgumentInvalid"),
+    # IoT Hub configurations and the Portal API (issue #5).
+    e.ConfigurationNotFound: (404, "ConfigurationNotFound"),
+    e.ConfigurationAlreadyExists: (409, "ConfigurationAlreadyExists"),
+    e.CapabilityAlreadyExists: (409, "CapabilityAlreadyExists"),
 }
 
 

@@ -16,6 +16,10 @@ class Permission(enum.Flag):
     REGISTRY_WRITE = enum.auto()
     SERVICE_CONNECT = enum.auto()
     DEVICE_CONNECT = enum.auto()
+    #: Create, change and delete device models (IoT Central App Builder and Administrator).
+    MODELS_WRITE = enum.auto()
+    #: Create, list and delete IoT Central API tokens (App Administrator).
+    API_TOKENS = enum.auto()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,9 @@ SYSTEM = Principal(
     permissions=Permission.REGISTRY_READ
     | Permission.REGISTRY_WRITE
     | Permission.SERVICE_CONNECT
-    | Permission.DEVICE_CONNECT,
+    | Permission.DEVICE_CONNECT
+    | Permission.MODELS_WRITE
+    | Permission.API_TOKENS,
 )
 
 

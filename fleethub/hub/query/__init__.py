@@ -7,6 +7,7 @@ the same AST lives in fleethub/store/query_sql.py.
 from __future__ import annotations
 
 from fleethub.hub.query.ast import (
+    JOB_FIELDS,
     SYSTEM_FIELDS,
     TIME_FIELDS,
     And,
@@ -18,6 +19,7 @@ from fleethub.hub.query.ast import (
     FunctionCall,
     FunctionName,
     In,
+    JobsQuery,
     Literal,
     Not,
     Operand,
@@ -52,9 +54,11 @@ from fleethub.hub.query.parse import (
     QuerySyntaxError,
     UnsupportedQuery,
     parse,
+    parse_jobs,
 )
 
 __all__ = [
+    "JOB_FIELDS",
     "MAX_DEPTH",
     "MAX_QUERY_LENGTH",
     "NEVER",
@@ -72,6 +76,7 @@ __all__ = [
     "FunctionCall",
     "FunctionName",
     "In",
+    "JobsQuery",
     "Literal",
     "Not",
     "Operand",
@@ -92,6 +97,7 @@ __all__ = [
     "kind",
     "matches",
     "parse",
+    "parse_jobs",
     "parse_time",
     "project",
     "resolve",

@@ -176,3 +176,25 @@ class Query:
         if isinstance(self.select, Star):
             return False
         return bool(self.group_by) or any(isinstance(i, Count) for i in self.select)
+
+
+#: Fields of a `devices.jobs` row by their canonical spelling (matched case-insensitively, with
+#: or without the `devices.jobs.` prefix Azure's examples use).
+JOB_FIELDS: tuple[str, ...] = (
+    "deviceId",
+    "jobId",
+    "jobType",
+    "status",
+    "startTimeUtc",
+    "endTimeUtc",
+    "createdDateTimeUtc",
+    "lastUpdatedDateTimeUtc",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobsQuery:
+    """`SELECT * FROM devices.jobs [WHERE ...]`: the per-device rows of scheduled jobs."""
+
+    where: Expr | None = None
+    top: int | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any, NoReturn, cast, get_args
 
@@ -15,6 +16,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from fleethub.hub.query.ast import (
+    JOB_FIELDS,
     SYSTEM_CHILDREN,
     SYSTEM_FIELDS,
     And,
@@ -26,6 +28,7 @@ from fleethub.hub.query.ast import (
     FunctionCall,
     FunctionName,
     In,
+    JobsQuery,
     Literal,
     Not,
     Operand,
@@ -346,3 +349,49 @@ def parse(text: str) -> Query:
         raise _syntax_error(text, error) from None
     _check_depth(query)
     return query
+
+
+_JOB_FIELDS = {name.lower(): name for name in JOB_FIELDS}
+
+
+class _NotJobs(Exception):
+    """The query reads another collection than devices.jobs."""
+
+
+class _JobsToAst(_ToAst):
+    """The same language over `devices.jobs`: `devices.jobs.jobId` and `JobId` mean `jobId`."""
+
+    def from_clause(self, children: list[Token]) -> Source:
+        names = [str(t).lower() for t in children[1:] if t.type == "IDENT"]
+        if names != ["devices", "jobs"]:
+            raise _NotJobs
+        return "devices"  # stands for devices.jobs inside this parser; parse_jobs knows
+
+    def field_path(self, children: list[Token]) -> _At:
+        parts = tuple(_name(t) for t in children if t.type != "DOT")
+        if len(parts) > 2 and (parts[0].lower(), parts[1].lower()) == ("devices", "jobs"):
+            parts = parts[2:]
+        parts = (_JOB_FIELDS.get(parts[0].lower(), parts[0]), *parts[1:])
+        return _At(FieldPath(parts), children[0].line or 1, children[0].column or 1)
+
+
+@cache
+def _jobs_parser() -> Lark:
+    return Lark(_GRAMMAR, parser="lalr", transformer=_JobsToAst(), maybe_placeholders=False)
+
+
+def parse_jobs(text: str) -> JobsQuery | None:
+    """`SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'j1'` → JobsQuery; None when the
+    query reads another collection (so callers can hand it to `parse`)."""
+    if len(text) > MAX_QUERY_LENGTH:
+        return None  # parse() reports the length
+    try:
+        query = cast(Query, _jobs_parser().parse(text))
+    except _NotJobs:
+        return None
+    except UnexpectedInput as error:
+        raise _syntax_error(text, error) from None
+    if not isinstance(query.select, Star) or query.group_by:
+        raise UnsupportedQuery("devices.jobs queries select * (projections and GROUP BY are not run)")
+    _check_depth(query)
+    return JobsQuery(query.where, query.top)

@@ -8,6 +8,7 @@ a create answers 200 (the SDK accepts nothing else), an existing id without If-M
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
@@ -181,6 +182,15 @@ class Registry:
         if await self._store.delete(device_id, module_id):
             await self.changed.emit(IdentityChanged(device_id, module_id, "deleted", False))
 
+    async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> None:
+        """Record the DTDL model a device announced (IoT Plug and Play `model-id`)."""
+        identity = await self.find(device_id, module_id)
+        if identity.model_id != model_id and await self._store.set_model(
+            device_id, module_id, model_id
+        ):
+            enabled = identity.status == "enabled"
+            await self.changed.emit(IdentityChanged(device_id, module_id, "updated", enabled))
+
     async def statistics(self, principal: Principal) -> RegistryCounts:
         require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)
         return await self._store.counts()
@@ -198,6 +208,14 @@ class Registry:
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(0.2)
+        await self.flush_connections()
+
+    async def close(self) -> None:
+        """Write the last connection changes and stop the pending flush (shutdown)."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
         await self.flush_connections()
 
     async def flush_connections(self) -> None:

@@ -14,7 +14,7 @@ from fleethub.hub import ids
 from fleethub.hub.auth.principal import Permission, Principal, require
 from fleethub.hub.clock import Clock, iso
 from fleethub.hub.errors import PreconditionFailed, QuerySyntaxInvalid, QueryUnsupported
-from fleethub.hub.events import DesiredChanged, Listeners
+from fleethub.hub.events import DesiredChanged, Listeners, TwinChanged
 from fleethub.hub.ports import IdentityStore, QueryPage
 from fleethub.hub.query import QuerySyntaxError, UnsupportedQuery, parse
 from fleethub.hub.registry.device import Identity
@@ -38,6 +38,9 @@ class Twins:
         self._store = store
         self._clock = clock
         self.desired_changed: Listeners[DesiredChanged] = Listeners()
+        #: Tags or reported properties changed (configurations retarget and re-measure, #5).
+        self.tags_changed: Listeners[TwinChanged] = Listeners()
+        self.reported_changed: Listeners[TwinChanged] = Listeners()
 
     async def get(self, principal: Principal, device_id: str, module_id: str | None) -> Identity:
         require(principal, Permission.SERVICE_CONNECT, Permission.REGISTRY_READ)
@@ -87,6 +90,7 @@ class Twins:
                 version=twin.version + 1,
             )
             if await self._store.save_twin(device_id, module_id, new, twin.version):
+                await self.reported_changed.emit(TwinChanged(device_id, module_id))
                 return version
         raise PreconditionFailed("The twin kept changing; try again.")
 
@@ -128,10 +132,18 @@ class Twins:
             if await self._store.save_twin(device_id, module_id, new, current.twin.version):
                 if new.desired_version != current.twin.desired_version:
                     await self._announce(device_id, module_id, change, new, replace)
+                if new.tags != current.twin.tags:
+                    await self.tags_changed.emit(TwinChanged(device_id, module_id))
                 return dataclasses.replace(current, twin=new)
             if match not in (None, "*"):
                 raise PreconditionFailed("The twin changed while it was being updated.")
         raise PreconditionFailed("The twin kept changing; try again.")
+
+    def merged(self, twin: TwinState, change: TwinPatch) -> TwinState:
+        """`twin` after the merge patch `change`, not stored: for batch writers (jobs, #6)
+        that store many twins in one transaction; the rules are the ones `patch` applies."""
+        _check_patch(change, allow_null=True)
+        return self._apply(twin, change, replace=False)
 
     def _apply(self, twin: TwinState, change: TwinPatch, replace: bool) -> TwinState:
         now = self._now()

@@ -32,6 +32,21 @@ CONDITIONS: dict[type[errors.HubError], str] = {
     errors.ServiceUnavailable: "com.microsoft:server-busy",
     errors.DeviceMaximumQueueDepthExceeded: "amqp:resource-limit-exceeded",
     errors.DeviceMessageLockLost: "com.microsoft:message-lock-lost",
+    errors.ModelNotFound: "amqp:not-found",
+    errors.ModelInUse: "amqp:resource-locked",
+    errors.ModelInvalid: "amqp:invalid-field",
+    errors.PayloadInvalid: "amqp:invalid-field",
+    errors.CapabilityNotFound: "amqp:not-found",
+    errors.CapabilityAlreadyExists: "amqp:not-allowed",
+    errors.CommandNotFound: "amqp:not-found",
+    errors.ApiTokenNotFound: "amqp:not-found",
+    errors.ApiTokenAlreadyExists: "amqp:not-allowed",
+    errors.FilterInvalid: "amqp:invalid-field",
+    errors.JobNotFound: "amqp:not-found",
+    errors.JobAlreadyExists: "amqp:not-allowed",
+    errors.RemoteUnreachable: "com.microsoft:server-busy",
+    errors.ConfigurationNotFound: "amqp:not-found",
+    errors.ConfigurationAlreadyExists: "amqp:not-allowed",
 }
 
 

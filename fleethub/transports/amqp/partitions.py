@@ -114,11 +114,13 @@ class PartitionLog:
             del part.numbers[: part.head]
             part.head = 0
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Stop following the log; returns once no read of it is in flight."""
         self._hub.telemetry.unsubscribe(self._ingested)
-        for task in (self._tailer, self._started):
-            if task is not None:
-                task.cancel()
+        tasks = [task for task in (self._tailer, self._started) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- reading ------------------------------------------------------------------------------
 

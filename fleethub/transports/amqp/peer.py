@@ -69,12 +69,12 @@ class PeerContext:
             log.error("AMQP task failed", exc_info=task.exception())
 
     async def drain(self) -> None:
-        if self._partitions is not None:
-            self._partitions.close()
         for task in list(self.tasks):
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self._partitions is not None:
+            await self._partitions.close()
 
 
 class Node(Protocol):

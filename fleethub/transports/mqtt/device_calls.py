@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import orjson
 
@@ -83,6 +84,16 @@ def bag_of(message: Message, device_id: str, ack: str) -> dict[str, str]:
     return {k: v for k, v in system.items() if v is not None}
 
 
+def announced_model(username: str | None) -> str | None:
+    """The IoT Plug and Play model a device announces in its username (wire spec §2.3):
+    ``host/dev/?api-version=2020-09-30&DeviceClientType=...&model-id=dtmi%3A...%3B1``."""
+    if not username or "/?" not in username:
+        return None
+    query = parse_qs(username.split("/?", 1)[1], keep_blank_values=False)
+    values = query.get("model-id")
+    return values[0] if values and values[0].startswith("dtmi:") else None
+
+
 class DeviceCalls:
     def __init__(self, hub: Hub, sessions: SessionStore, max_rate: float = 0.0) -> None:
         self.hub = hub
@@ -106,7 +117,7 @@ class DeviceCalls:
             if device is None or device.status != "enabled":
                 raise Unauthorized("The module's device is disabled.")
         password = packet.password.decode("utf-8", "replace") if packet.password else None
-        return login(
+        result = login(
             identity,
             password,
             certificate,
@@ -114,6 +125,10 @@ class DeviceCalls:
             self.hub.config.names,
             self.hub.clock(),
         )
+        announced = announced_model(packet.username)
+        if announced and announced != identity.model_id:
+            await self.hub.registry.set_model(device_id, module_id, announced)
+        return result
 
     async def open_session(self, client_id: str, clean: bool) -> list[str] | None:
         """Stored subscriptions for a persistent session (None: no session was present)."""

@@ -7,6 +7,7 @@ uamqp trusts only certifi's bundle (wire spec §0.4): `certifi.where` is pointed
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import socket
@@ -107,3 +108,6 @@ async def amqp_hub(
     mqtt.stop_listening()
     await server.close_all()
     await hub.connections.drain()
+    # Registry batches connection states and writes them 0.2 s later in a task nobody
+    # awaits (not even Hub.close): let it run while the store is still open.
+    await asyncio.sleep(0.3)

@@ -31,6 +31,8 @@ _KINDS = {
     "NumberValue": _BOTH,
     "StringValue": _BOTH,
     "BooleanValue": _BOTH,
+    # Seed 004: IoT Central answers a dateTime cloud property with this co-type.
+    "DateTimeValue": _BOTH,
     "Indexed": _BOTH,
     "State": _BOTH,
     "Event": _BOTH,
@@ -67,6 +69,7 @@ _SCHEMAS: dict[str, tuple[frozenset[str], str]] = {
     "NumberValue": (NUMERIC, "a numeric schema"),
     "StringValue": (frozenset({"string"}), "schema string"),
     "BooleanValue": (frozenset({"boolean"}), "schema boolean"),
+    "DateTimeValue": (frozenset({"dateTime"}), "schema dateTime"),
     "Event": (NUMERIC | {"string"}, "schema double, float, integer, long or string"),
     "Location": (frozenset(GEOSPATIAL) | {"geopoint"}, "a geospatial schema or geopoint"),
     "VelocityVector": (frozenset({"vector"}), "schema vector"),

@@ -1,0 +1,1 @@
+"""Long-running, resumable, leased work: scheduled jobs, registry import/export, hub imports."""

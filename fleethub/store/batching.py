@@ -1,0 +1,207 @@
+"""Group commit: many concurrent writers share one transaction per batch (docs/design/storage.md).
+
+`append()` returns only after the transaction holding its item has committed, so a QoS 1
+PUBACK sent after it promises durability. The next batch gathers while the current one commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fleethub.hub.errors import ServiceUnavailable
+from fleethub.store.database import Database
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Writes one batch inside an open transaction; returns one result per item, in item order.
+WriteBatch = Callable[[AsyncConnection, list[T]], Awaitable[list[R]]]
+
+_UNAVAILABLE = "The message store is unavailable; retry later."
+
+
+@contextlib.contextmanager
+def unavailable_on_error() -> Iterator[None]:
+    """Turn driver and connection errors into the domain's ServiceUnavailable at store's edge."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("store operation failed", exc_info=True)
+        raise ServiceUnavailable(_UNAVAILABLE) from exc
+
+
+@dataclass(slots=True, eq=False)
+class _Entry(Generic[T, R]):
+    item: T
+    done: asyncio.Future[R]
+
+
+class GroupCommitWriter(Generic[T, R]):
+    """One task writes whatever is waiting, up to `max_batch` items, in one transaction.
+
+    Results come back in submission order: batches commit one after another and each batch
+    resolves its futures in order, so callers resume in the order they called (MQTT requires
+    PUBACKs in PUBLISH order). At most `max_queued` items wait beyond the batch being written;
+    further callers wait for room in arrival order (back-pressure reaches the socket).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        write: WriteBatch[T, R],
+        *,
+        max_batch: int = 2000,
+        max_queued: int = 10_000,
+        name: str = "group-commit",
+    ) -> None:
+        if max_batch < 1 or max_queued < 1:
+            raise ValueError("max_batch and max_queued must be at least 1")
+        self._db = db
+        self._write = write
+        self._max_batch = max_batch
+        self._max_queued = max_queued
+        self._name = name
+        self._pending: deque[_Entry[T, R]] = deque()
+        # Callers waiting for room, oldest first; the writer admits them in that order.
+        self._blocked: deque[tuple[_Entry[T, R], asyncio.Future[None]]] = deque()
+        self._inflight: list[_Entry[T, R]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._accepting = False
+        self.batches = 0
+        """Committed batches so far (with `items`, the mean batch size for metrics)."""
+        self.items = 0
+        """Items committed so far."""
+
+    @property
+    def queued(self) -> int:
+        """Items admitted and waiting for a batch (not counting the batch being written)."""
+        return len(self._pending)
+
+    @property
+    def blocked(self) -> int:
+        """Callers waiting for room in the queue."""
+        return len(self._blocked)
+
+    def start(self) -> None:
+        """Start the writer task on the running event loop."""
+        if self._task is not None:
+            raise RuntimeError("the writer is already started")
+        self._accepting = True
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=self._name)
+
+    async def close(self) -> None:
+        """Stop accepting, write everything already accepted, then stop the task."""
+        self._accepting = False
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def append(self, item: T) -> R:
+        """Queue `item` and return its result once its batch has committed."""
+        return await (await self.submit(item))
+
+    async def submit(self, item: T) -> asyncio.Future[R]:
+        """Queue `item` as soon as there is room; the future resolves after its commit.
+
+        Lets a connection pipeline: keep reading while earlier items commit, and stop reading
+        (this call waits) only when the queue is full.
+        """
+        if not self._accepting:
+            raise ServiceUnavailable(_UNAVAILABLE)
+        loop = asyncio.get_running_loop()
+        entry: _Entry[T, R] = _Entry(item, loop.create_future())
+        if not self._blocked and len(self._pending) < self._max_queued:
+            self._pending.append(entry)
+            self._wake.set()
+            return entry.done
+        room = loop.create_future()
+        self._blocked.append((entry, room))
+        try:
+            await room
+        except asyncio.CancelledError:
+            if room.cancelled():
+                with contextlib.suppress(ValueError):  # the writer may have dropped it already
+                    self._blocked.remove((entry, room))
+            else:  # admitted just before the cancellation: the writer will skip it
+                entry.done.cancel()
+            raise
+        return entry.done
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                batch = self._take()
+                if batch:
+                    await self._commit(batch)
+                elif not self._accepting:
+                    return
+                else:
+                    self._wake.clear()
+                    await self._wake.wait()
+        finally:
+            self._accepting = False
+            self._fail_outstanding()
+
+    def _take(self) -> list[_Entry[T, R]]:
+        batch: list[_Entry[T, R]] = []
+        while self._pending and len(batch) < self._max_batch:
+            entry = self._pending.popleft()
+            if not entry.done.done():  # a caller cancelled before its turn is not written
+                batch.append(entry)
+        while self._blocked and len(self._pending) < self._max_queued:
+            entry, room = self._blocked.popleft()
+            if room.done():  # its caller was cancelled while it waited
+                continue
+            self._pending.append(entry)
+            room.set_result(None)
+        return batch
+
+    async def _commit(self, batch: list[_Entry[T, R]]) -> None:
+        self._inflight = batch
+        try:
+            async with self._db.write() as conn:
+                results = await self._write(conn, [entry.item for entry in batch])
+                if len(results) != len(batch):
+                    raise RuntimeError(f"{len(results)} results for {len(batch)} items")
+        except Exception as exc:
+            # The transaction rolled back: fail every caller of this batch and nobody else.
+            log.warning("group commit of %d items failed", len(batch), exc_info=True)
+            _fail(batch, exc)
+        else:
+            self.batches += 1
+            self.items += len(batch)
+            for entry, result in zip(batch, results, strict=True):
+                if not entry.done.done():
+                    entry.done.set_result(result)
+        self._inflight = []
+
+    def _fail_outstanding(self) -> None:
+        """The task is ending (closed or cancelled): nobody may wait forever."""
+        blocked = [entry for entry, _ in self._blocked]
+        for _, room in self._blocked:
+            if not room.done():
+                room.set_result(None)
+        self._blocked.clear()
+        _fail([*self._inflight, *self._pending, *blocked], None)
+        self._inflight = []
+        self._pending.clear()
+
+
+def _fail(entries: list[_Entry[T, R]], cause: BaseException | None) -> None:
+    for entry in entries:
+        if not entry.done.done():
+            error = ServiceUnavailable(_UNAVAILABLE)
+            error.__cause__ = cause
+            entry.done.set_exception(error)

@@ -110,7 +110,7 @@ def start_mosquitto(folder: Path, hub: HubProcess) -> tuple[subprocess.Popen[byt
     tls = hub.data_dir / "tls"
     config = folder / "mosquitto.conf"
     config.write_text(
-        f"listener {plain} 127.0.0.1\nallow_anonymous true\n"
+        f"user root\nlistener {plain} 127.0.0.1\nallow_anonymous true\n"
         f"listener {secure} 127.0.0.1\ncertfile {tls / 'server.pem'}\n"
         f"keyfile {tls / 'server-key.pem'}\nmax_queued_messages 100000\n"
         "max_inflight_messages 0\npersistence false\n"

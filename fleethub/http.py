@@ -47,7 +47,8 @@ class RawPathMiddleware:
         await self.app(scope, receive, send)
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, per request.
     hub: Hub = request.app.state.hub
     return hub
 

@@ -56,5 +56,7 @@ def setup(fmt: str, level: str) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # httpx logs every outbound request at INFO: a hub import would log one line per device.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     # Migrations report every step at INFO; only their problems matter in a node's log.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

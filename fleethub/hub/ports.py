@@ -318,7 +318,7 @@ class JobDeviceStore(Protocol):
         self,
         job_id: str,
         device_ids: Sequence[str],
-        compute: Callable[[Identity], TwinState],
+        compute: Callable[[TwinState], TwinState],
         now: float,
     ) -> list[TwinWrite] | None:
         """In one transaction: rewrite each pending device's twin as `compute` says and record

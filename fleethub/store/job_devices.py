@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -29,11 +30,10 @@ from fleethub.hub.jobs.job import (
     TwinWrite,
 )
 from fleethub.hub.query.ast import JobsQuery
-from fleethub.hub.registry.device import Identity
 from fleethub.hub.registry.service import not_found
 from fleethub.hub.twins.twin import TwinState
 from fleethub.store.database import Database
-from fleethub.store.identities import _twin_values, to_identity
+from fleethub.store.identities import _twin_values
 from fleethub.store.job_query import compile_jobs_where
 from fleethub.store.jobs import key_of
 from fleethub.store.query_sql import compile_where
@@ -41,7 +41,7 @@ from fleethub.store.schema import identities
 from fleethub.store.schema import job_devices as d
 from fleethub.store.schema import jobs as j
 
-Compute = Callable[[Identity], TwinState]
+Compute = Callable[[TwinState], TwinState]
 
 
 def _this_job(job_id: str) -> sa.ColumnElement[bool]:
@@ -173,54 +173,35 @@ class SqlJobDevices:
             still = sa.select(d.c.device_id).where(
                 d.c.job_id == job_id, d.c.device_id.in_(device_ids), d.c.status == DEVICE_PENDING
             )
-            todo = set((await conn.execute(still)).scalars())
-            found = await self._twins(conn, sorted(todo))
-            writes, twin_rows, outcome_rows = self._apply(job_id, todo, found, compute, now)
-            if twin_rows:
-                await conn.execute(_SAVE_TWIN, twin_rows)
-            if outcome_rows:
-                for row in outcome_rows:
+            todo = sorted((await conn.execute(still)).scalars())
+            found = await self._twins(conn, todo)
+            batch = _TwinBatch.of(todo, found, compute, now)
+            if batch.twin_rows:
+                await conn.execute(_SAVE_TWIN, batch.twin_rows)
+            if batch.done:
+                await conn.execute(
+                    sa.update(d)
+                    .where(d.c.job_id == job_id, d.c.device_id.in_(batch.done))
+                    .values(status=COMPLETED, start_time=now, end_time=now, last_updated=now)
+                )
+            if batch.failures:
+                for row in batch.failures:
                     row["job"] = job_id
-                await conn.execute(_RECORD, outcome_rows)
-            failed = sum(1 for r in outcome_rows if r["status"] == FAILED)
-            await conn.execute(self._counted(job_id, len(outcome_rows) - failed, failed, False))
-        return writes
+                await conn.execute(_RECORD, batch.failures)
+            counted = self._counted(job_id, len(batch.done), len(batch.failures), False)
+            await conn.execute(counted)
+        return batch.writes
 
-    async def _twins(self, conn: Any, device_ids: list[str]) -> dict[str, Identity]:
+    async def _twins(self, conn: Any, device_ids: list[str]) -> dict[str, TwinState]:
+        """The twins of these devices, read inside the writing transaction (locked on PG)."""
         if not device_ids:
             return {}
-        statement = sa.select(identities).where(
+        statement = sa.select(identities.c.device_id, *_TWIN_READ).where(
             identities.c.device_id.in_(device_ids), identities.c.module_id == ""
         )
         if self._db.dialect == "postgresql":
             statement = statement.with_for_update()
-        return {row.device_id: to_identity(row) for row in await conn.execute(statement)}
-
-    @staticmethod
-    def _apply(
-        job_id: str, todo: set[str], found: dict[str, Identity], compute: Compute, now: float
-    ) -> tuple[list[TwinWrite], list[dict[str, Any]], list[dict[str, Any]]]:
-        writes: list[TwinWrite] = []
-        twin_rows: list[dict[str, Any]] = []
-        outcomes: list[dict[str, Any]] = []
-        for device_id in sorted(todo):
-            identity = found.get(device_id)
-            try:
-                if identity is None:
-                    raise _gone(device_id)
-                new = compute(identity)
-            except HubError as error:
-                outcomes.append(_failed(device_id, error, now))
-                continue
-            values = {f"v_{k}": v for k, v in _twin_values(new).items()}
-            twin_rows.append({"d": device_id, **values})
-            outcomes.append(
-                {"d": device_id, "status": COMPLETED, "outcome": None, "code": None,
-                 "text": None, "now": now}
-            )  # fmt: skip
-            if new.desired_version != identity.twin.desired_version:
-                writes.append(TwinWrite(device_id, new.desired_version))
-        return writes, twin_rows, outcomes
+        return {row[0]: TwinState(*row[1:]) for row in await conn.execute(statement)}
 
     async def interrupt(self, job_id: str, now: float, description: str) -> int:
         statement = (
@@ -280,6 +261,38 @@ class SqlJobDevices:
         return DeviceJobPage(items, token)
 
 
+@dataclass(slots=True)
+class _TwinBatch:
+    """One batch's writes: twin rows, devices done, failures, and what listeners hear."""
+
+    twin_rows: list[dict[str, Any]] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    writes: list[TwinWrite] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, todo: list[str], found: dict[str, TwinState], compute: Compute, now: float
+    ) -> _TwinBatch:
+        batch = cls()
+        for device_id in todo:
+            twin = found.get(device_id)
+            try:
+                if twin is None:
+                    raise not_found(device_id, None)
+                new = compute(twin)
+            except HubError as error:
+                batch.failures.append(_failed(device_id, error, now))
+                continue
+            batch.twin_rows.append({"d": device_id, **_twin_params(new)})
+            batch.done.append(device_id)
+            desired, tags = new.desired_version != twin.desired_version, new.tags != twin.tags
+            if desired or tags:
+                batch.writes.append(TwinWrite(device_id, new.desired_version, desired, tags))
+        return batch
+
+
+#: The twin's columns in TwinState's field order (tags, desired, ... version).
 _TWIN_COLUMNS = (
     "tags",
     "desired",
@@ -290,6 +303,7 @@ _TWIN_COLUMNS = (
     "reported_version",
     "twin_version",
 )
+_TWIN_READ = tuple(identities.c[name] for name in _TWIN_COLUMNS)
 _SAVE_TWIN = (
     sa.update(identities)
     .where(identities.c.device_id == sa.bindparam("d"), identities.c.module_id == "")
@@ -297,8 +311,8 @@ _SAVE_TWIN = (
 )
 
 
-def _gone(device_id: str) -> HubError:
-    return not_found(device_id, None)
+def _twin_params(twin: TwinState) -> dict[str, Any]:
+    return {f"v_{name}": value for name, value in _twin_values(twin).items()}
 
 
 def _device_job(row: sa.Row[Any]) -> DeviceJob:

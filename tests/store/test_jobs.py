@@ -9,12 +9,15 @@ import pytest
 
 from fleethub.hub.errors import ArgumentInvalid, JobAlreadyExists, TwinTooLarge
 from fleethub.hub.jobs import job as j
-from fleethub.hub.query import UnsupportedQuery, parse, parse_jobs
+from fleethub.hub.query import JobsQuery, UnsupportedQuery, parse, parse_jobs
 from fleethub.hub.registry.device import Identity
 from fleethub.hub.twins.twin import TwinState
 from fleethub.store import Store
 
 NOW = 1_800_000_000.0
+#: IoT Hub query-language text (not SQL: it is parsed, never sent to a database).
+TWINS_WHERE = "SELECT * FROM devices WHERE "
+JOBS_WHERE = "SELECT * FROM devices.jobs WHERE "
 
 
 def a_job(job_id: str = "j1", **changes: object) -> j.Job:
@@ -78,7 +81,8 @@ async def test_claim_skips_future_and_final_jobs_and_schedule_marks_future(store
     assert await store.jobs.claim("me", NOW, NOW + 30, 10) == []
     await store.jobs.schedule(NOW)
     later = await store.jobs.get(j.SCHEDULED_JOBS, "later")
-    assert later is not None and later.status == j.SCHEDULED
+    assert later is not None
+    assert later.status == j.SCHEDULED
     claimed = await store.jobs.claim("me", NOW + 61, NOW + 90, 10)
     assert sorted(x.job_id for x in claimed) == ["held", "later"]
 
@@ -108,7 +112,8 @@ async def test_forget_hides_an_active_job_and_deletes_a_final_one(store: Store) 
     assert await store.jobs.forget(j.SCHEDULED_JOBS, "run")
     assert not await store.jobs.forget(j.SCHEDULED_JOBS, "run")
     hidden = await store.jobs.get(j.SCHEDULED_JOBS, "run")
-    assert hidden is not None and hidden.forgotten
+    assert hidden is not None
+    assert hidden.forgotten
     listed = await store.jobs.list_jobs(j.SCHEDULED_JOBS, None, None, None, 10)
     assert [x.job_id for x in listed] == ["over"]
     assert await store.jobs.forget(j.SCHEDULED_JOBS, "over")
@@ -132,7 +137,7 @@ async def test_counters(store: Store) -> None:
 async def running_job(store: Store, devices: int, where: str | None = None) -> None:
     await add_devices(store, devices, {"env": "x"})
     await store.jobs.create(a_job(status=j.RUNNING), None, None)
-    condition = parse(f"SELECT * FROM devices WHERE {where}").where if where else None
+    condition = parse(TWINS_WHERE + where).where if where else None
     assert await store.job_devices.select_targets("j1", condition, NOW) >= 0
 
 
@@ -142,7 +147,8 @@ async def test_targets_are_selected_once(store: Store) -> None:
     assert await store.job_devices.select_targets("j1", where, NOW) == 2
     assert await store.job_devices.pending("j1", 10) == ["d001", "d003"]
     job = await store.jobs.get(j.SCHEDULED_JOBS, "j1")
-    assert job is not None and (job.device_count, job.targets_selected) == (2, True)
+    assert job is not None
+    assert (job.device_count, job.targets_selected) == (2, True)
 
 
 async def test_method_rows_start_finish_and_interrupt(store: Store) -> None:
@@ -162,30 +168,34 @@ async def test_method_rows_start_finish_and_interrupt(store: Store) -> None:
     assert await store.job_devices.interrupt("j1", NOW + 2, j.INTERRUPTED) == 1
     assert await store.job_devices.cancel("j1", NOW + 3) == 1
     job = await store.jobs.get(j.SCHEDULED_JOBS, "j1")
-    assert job is not None and (job.failed, job.running) == (2, 0)
-    page = await store.job_devices.query(
-        parse_jobs("SELECT * FROM devices.jobs") or _no(), 10, None
-    )
+    assert job is not None
+    assert (job.failed, job.running) == (2, 0)
+    page = await store.job_devices.query(jobs_query("SELECT * FROM devices.jobs"), 10, None)
     rows = {r.device_id: r for r in page.items}
-    assert rows["d000"].outcome == ok.outcome and rows["d000"].status == j.COMPLETED
+    assert rows["d000"].outcome == ok.outcome
+    assert rows["d000"].status == j.COMPLETED
     assert rows["d001"].error == ("DeviceNotOnline", "offline")
     assert rows["d002"].error == ("JobInterrupted", j.INTERRUPTED)
     assert rows["d003"].status == j.CANCELLED
     assert rows["d000"].job_type == j.TWIN_UPDATE
 
 
-def _no() -> object:
-    raise AssertionError("not a jobs query")
+def jobs_query(text: str) -> JobsQuery:
+    query = parse_jobs(text)
+    assert query is not None, "not a devices.jobs query"
+    return query
 
 
 async def test_twin_batch_writes_twins_and_outcomes_together(store: Store) -> None:
     await running_job(store, 4)
     await store.identities.delete("d002", None)
 
-    def compute(identity: Identity) -> TwinState:
-        if identity.device_id == "d003":
+    assert await store.identities.save_twin("d003", None, TwinState(tags={"boom": 1}), 1)
+
+    def compute(current: TwinState) -> TwinState:
+        if "boom" in current.tags:
             raise TwinTooLarge("too big")
-        twin = dataclasses.replace(identity.twin, version=identity.twin.version + 1)
+        twin = dataclasses.replace(current, version=current.version + 1)
         twin.desired = {"rate": 5}
         twin.desired_version += 1
         return twin
@@ -195,14 +205,18 @@ async def test_twin_batch_writes_twins_and_outcomes_together(store: Store) -> No
     )
     assert writes is not None
     assert sorted(w.device_id for w in writes) == ["d000", "d001"]
+    assert all(w.desired_changed and not w.tags_changed for w in writes)
     again = await store.job_devices.update_twins("j1", ["d000"], compute, NOW)
     assert again == []  # done devices are never done twice
     d0 = await store.identities.get("d000", None)
-    assert d0 is not None and d0.twin.desired == {"rate": 5} and d0.twin.version == 2
+    assert d0 is not None
+    assert d0.twin.desired == {"rate": 5}
+    assert d0.twin.version == 2
     job = await store.jobs.get(j.SCHEDULED_JOBS, "j1")
-    assert job is not None and (job.succeeded, job.failed, job.pending) == (2, 2, 0)
+    assert job is not None
+    assert (job.succeeded, job.failed, job.pending) == (2, 2, 0)
     page = await store.job_devices.query(
-        parse_jobs("SELECT * FROM devices.jobs WHERE status = 'failed'") or _no(), 10, None
+        jobs_query("SELECT * FROM devices.jobs WHERE status = 'failed'"), 10, None
     )
     assert {r.device_id: r.error for r in page.items} == {
         "d002": ("DeviceNotFound", "The device 'd002' does not exist."),
@@ -213,7 +227,7 @@ async def test_twin_batch_writes_twins_and_outcomes_together(store: Store) -> No
 async def test_twin_batch_stops_once_the_job_is_not_running(store: Store) -> None:
     await running_job(store, 2)
     await store.jobs.transition(j.SCHEDULED_JOBS, "j1", j.CANCELLED, j.ACTIVE, NOW)
-    assert await store.job_devices.update_twins("j1", ["d000"], lambda i: i.twin, NOW) is None
+    assert await store.job_devices.update_twins("j1", ["d000"], lambda twin: twin, NOW) is None
 
 
 @pytest.mark.parametrize(
@@ -235,24 +249,25 @@ async def test_twin_batch_stops_once_the_job_is_not_running(store: Store) -> Non
 )
 async def test_device_job_queries(store: Store, where: str, expected: list[str]) -> None:
     await running_job(store, 3)
-    query = parse_jobs(f"SELECT * FROM devices.jobs WHERE {where}") or _no()
-    page = await store.job_devices.query(query, 10, None)  # type: ignore[arg-type]
+    query = jobs_query(JOBS_WHERE + where)
+    page = await store.job_devices.query(query, 10, None)
     assert [r.device_id for r in page.items] == expected
 
 
 async def test_device_job_query_pages_and_top(store: Store) -> None:
     await running_job(store, 5)
-    query = parse_jobs("SELECT * FROM devices.jobs") or _no()
-    first = await store.job_devices.query(query, 2, None)  # type: ignore[arg-type]
-    second = await store.job_devices.query(query, 2, first.continuation)  # type: ignore[arg-type]
-    third = await store.job_devices.query(query, 2, second.continuation)  # type: ignore[arg-type]
+    query = jobs_query("SELECT * FROM devices.jobs")
+    first = await store.job_devices.query(query, 2, None)
+    second = await store.job_devices.query(query, 2, first.continuation)
+    third = await store.job_devices.query(query, 2, second.continuation)
     ids = [r.device_id for p in (first, second, third) for r in p.items]
-    assert ids == ["d000", "d001", "d002", "d003", "d004"] and third.continuation is None
-    top = parse_jobs("SELECT TOP 3 * FROM devices.jobs") or _no()
-    page = await store.job_devices.query(top, 2, None)  # type: ignore[arg-type]
-    rest = await store.job_devices.query(top, 2, page.continuation)  # type: ignore[arg-type]
+    assert ids == ["d000", "d001", "d002", "d003", "d004"]
+    assert third.continuation is None
+    top = jobs_query("SELECT TOP 3 * FROM devices.jobs")
+    page = await store.job_devices.query(top, 2, None)
+    rest = await store.job_devices.query(top, 2, page.continuation)
     assert len(page.items) + len(rest.items) == 3
-    done = await store.job_devices.query(top, 2, rest.continuation)  # type: ignore[arg-type]
+    done = await store.job_devices.query(top, 2, rest.continuation)
     assert done.items == []
 
 
@@ -260,12 +275,12 @@ async def test_device_job_query_pages_and_top(store: Store) -> None:
     "where", ["tags.x = 1", "deviceId = jobId", "STARTSWITH(deviceId, 'd')", "jobId.x = 'y'"]
 )
 async def test_device_job_queries_refuse_what_they_cannot_run(store: Store, where: str) -> None:
-    query = parse_jobs(f"SELECT * FROM devices.jobs WHERE {where}") or _no()
+    query = jobs_query(JOBS_WHERE + where)
     with pytest.raises(UnsupportedQuery):
-        await store.job_devices.query(query, 10, None)  # type: ignore[arg-type]
+        await store.job_devices.query(query, 10, None)
 
 
 async def test_device_job_query_rejects_foreign_continuations(store: Store) -> None:
-    query = parse_jobs("SELECT * FROM devices.jobs") or _no()
+    query = jobs_query("SELECT * FROM devices.jobs")
     with pytest.raises(ArgumentInvalid):
-        await store.job_devices.query(query, 10, "bm90IG91cnM=")  # type: ignore[arg-type]
+        await store.job_devices.query(query, 10, "bm90IG91cnM=")

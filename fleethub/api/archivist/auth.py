@@ -28,7 +28,7 @@ def sas_of(header: str | None) -> str | None:
     return token if token.startswith(PREFIX) else PREFIX + token
 
 
-def principal(request: Request, hub: HubDep) -> Principal:
+async def principal(request: Request, hub: HubDep) -> Principal:
     return authenticate_policy(
         sas_of(request.headers.get("authorization")),
         hub.config.policies,

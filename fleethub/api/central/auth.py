@@ -19,7 +19,7 @@ PREVIEW = "2022-10-31-preview"
 API_VERSIONS = (GA, PREVIEW)
 
 
-def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
+async def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
     if not version:
         raise ArgumentInvalid(
             f"The api-version query parameter is required: {' or '.join(API_VERSIONS)}."

@@ -35,7 +35,7 @@ API_VERSIONS = frozenset(
 )
 
 
-def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
+async def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
     if not version:
         raise ArgumentInvalid("The api-version query parameter is required.")
     if version not in API_VERSIONS:
@@ -43,7 +43,7 @@ def api_version(version: Annotated[str | None, Query(alias="api-version")] = Non
     return version
 
 
-def principal(
+async def principal(
     request: Request, hub: HubDep, _version: Annotated[str, Depends(api_version)]
 ) -> Principal:
     """The caller, from a policy-signed SAS token scoped to this request's resource."""

@@ -115,9 +115,7 @@ class Reconciler:
             if module is None:
                 continue  # a custom module's twin gets its content once the agent creates it
             await self._write(module, *module_patches(section, module_id))
-        agent = await self._registry.lookup(device_id, EDGE_AGENT)
-        if agent is None:
-            return DeviceStatus(APPLIED)
+        agent = await self._registry.find(device_id, EDGE_AGENT)  # its twin after the writes
         return DeviceStatus(APPLIED, outcome_of(agent.twin.desired_version, agent.twin.reported))
 
     async def _edge_modules(self, device_id: str) -> dict[str, Identity]:

@@ -19,7 +19,6 @@ from fleethub.hub.configurations import targeting
 from fleethub.hub.configurations.metrics import Metrics, measure
 from fleethub.hub.configurations.reconciler import Reconciler
 from fleethub.hub.configurations.record import (
-    MODULES,
     Configuration,
     Content,
     DeviceStatus,
@@ -64,7 +63,6 @@ class Configurations:
         clock: Clock,
     ) -> None:
         self._store = store
-        self._identities = identities
         self._registry = registry
         self._clock = clock
         self.reconciler = Reconciler(store, identities, registry, twins)
@@ -218,7 +216,3 @@ class Configurations:
     async def identity_changed(self, event: IdentityChanged) -> None:
         if event.module_id is None or event.change == "created":
             self.worker.request_device(event.device_id)
-
-
-def is_deployment(record: Configuration) -> bool:
-    return record.content.kind == MODULES

@@ -46,18 +46,9 @@ def condition(text: str) -> Expr:
         return ALWAYS
     if not text:
         return NEVER
-    try:
-        query = parse(_PREFIX + text)
-    except QuerySyntaxError as error:
-        column = max(1, error.column - len(_PREFIX)) if error.line == 1 else error.column
-        raise QuerySyntaxInvalid(
-            f"targetCondition: syntax error at line {error.line}, column {column}: {error.message}"
-        ) from None
-    except UnsupportedQuery as error:
-        raise QueryUnsupported(f"targetCondition: {error}") from None
-    if query.where is None or query.group_by or query.top is not None:
-        raise ArgumentInvalid("targetCondition must be a condition on device twins.")
-    return query.where
+    where = _parsed(_PREFIX + text, "targetCondition", len(_PREFIX)).where
+    assert where is not None  # the text has a WHERE clause
+    return where
 
 
 def target_query(configuration: Configuration, device_id: str | None = None) -> Query:
@@ -74,15 +65,23 @@ def target_query(configuration: Configuration, device_id: str | None = None) -> 
 
 def metric_query(name: str, text: str) -> Query:
     """A custom metric's query, parsed; errors name the metric."""
-    try:
-        query = parse(text)
-    except QuerySyntaxError as error:
-        raise QuerySyntaxInvalid(f"metrics.queries.{name}: {error}") from None
-    except UnsupportedQuery as error:
-        raise QueryUnsupported(f"metrics.queries.{name}: {error}") from None
+    query = _parsed(text, f"metrics.queries.{name}", 0)
     if query.is_aggregate:
         raise ArgumentInvalid(f"metrics.queries.{name} must select twins, not groups or counts.")
     return query
+
+
+def _parsed(text: str, what: str, offset: int) -> Query:
+    """`text` parsed; errors name `what` and count columns from `offset` on line 1."""
+    try:
+        return parse(text)
+    except QuerySyntaxError as error:
+        column = max(1, error.column - offset) if error.line == 1 else error.column
+        raise QuerySyntaxInvalid(
+            f"{what}: syntax error at line {error.line}, column {column}: {error.message}"
+        ) from None
+    except UnsupportedQuery as error:
+        raise QueryUnsupported(f"{what}: {error}") from None
 
 
 def referenced(expr: Expr | None) -> set[str]:

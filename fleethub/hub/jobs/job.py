@@ -137,10 +137,12 @@ class JobPage:
 
 @dataclass(frozen=True, slots=True)
 class TwinWrite:
-    """A twin a scheduled job rewrote, for telling the device its desired properties changed."""
+    """A twin a scheduled job rewrote: what its device and the twin listeners must hear."""
 
     device_id: str
     desired_version: int
+    desired_changed: bool = True
+    tags_changed: bool = False
 
 
 @dataclass(slots=True)

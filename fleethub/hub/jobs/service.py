@@ -164,7 +164,9 @@ class Jobs:
             raise ArgumentInvalid(f"jobStatus '{status[:40]}' is not a job status.")
         size = max(1, min(page_size or 100, MAX_PAGE))
         after = _decode(continuation)
-        found = await self.adapters.store.list_jobs(j.SCHEDULED_JOBS, type_, status, after, size + 1)
+        found = await self.adapters.store.list_jobs(
+            j.SCHEDULED_JOBS, type_, status, after, size + 1
+        )
         items = found[:size]
         token = _encode(items[-1].job_id) if len(found) > size else None
         return j.JobPage(items, token)

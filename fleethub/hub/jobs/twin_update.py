@@ -11,15 +11,13 @@ from typing import Any
 
 from fleethub.hub.clock import Clock
 from fleethub.hub.errors import ArgumentInvalid
-from fleethub.hub.events import DesiredChanged
+from fleethub.hub.events import DesiredChanged, TwinChanged
 from fleethub.hub.jobs.condition import parse_condition
 from fleethub.hub.jobs.control import DONE, HALTED, Finish, RunControl
-from fleethub.hub.jobs.job import Job
+from fleethub.hub.jobs.job import Job, TwinWrite
 from fleethub.hub.ports import JobDeviceStore
-from fleethub.hub.registry.device import Identity
 from fleethub.hub.twins import patch as rules
 from fleethub.hub.twins.service import TwinPatch, Twins
-from fleethub.hub.twins.twin import TwinState
 
 JSON = dict[str, Any]
 BATCH = 500
@@ -51,9 +49,7 @@ class TwinUpdate:
         where = parse_condition(job.request.get("query"))
         await self._devices.select_targets(job.job_id, where, self._clock())
         change = TwinPatch(tags=job.request.get("tags"), desired=job.request.get("desired"))
-
-        def compute(identity: Identity) -> TwinState:
-            return self._twins.merged(identity.twin, change)
+        compute = self._twins.merger(change)
 
         while True:
             why = await control.stop()
@@ -68,9 +64,15 @@ class TwinUpdate:
             writes = await self._devices.update_twins(job.job_id, batch, compute, self._clock())
             if writes is None:
                 continue  # cancelled between the check and the batch: the next check says so
-            if change.desired:
-                for write in writes:
-                    body = {**change.desired, "$version": write.desired_version}
-                    event = DesiredChanged(write.device_id, None, body, write.desired_version)
-                    await self._twins.desired_changed.emit(event)
+            await self._tell(writes, change)
             await control.pace(len(batch))
+
+    async def _tell(self, writes: list[TwinWrite], change: TwinPatch) -> None:
+        """What a single PATCH /twins would announce: desired patches and tag changes."""
+        for write in writes:
+            if write.desired_changed and change.desired:
+                body = {**change.desired, "$version": write.desired_version}
+                event = DesiredChanged(write.device_id, None, body, write.desired_version)
+                await self._twins.desired_changed.emit(event)
+            if write.tags_changed:
+                await self._twins.tags_changed.emit(TwinChanged(write.device_id, None))

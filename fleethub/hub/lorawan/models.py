@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fleethub.hub.auth.principal import Permission, Principal, require
@@ -39,6 +40,7 @@ MIN_PORT, MAX_PORT = 1, 223
 MAX_AVATAR_BYTES = 1024 * 1024
 _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
 _RETRIES = 5
+CommandsEdit = Callable[[tuple[ModelCommand, ...]], tuple[ModelCommand, ...]]
 
 
 def check_name(name: str) -> str:
@@ -204,7 +206,9 @@ class LoraModels:
             raise ModelNotFound(f"The model '{model_id[:200]}' has no LoRaWAN profile.")
         return record
 
-    async def _edit_commands(self, principal: Principal, model_id: str, edit: Any) -> LoraModel:
+    async def _edit_commands(
+        self, principal: Principal, model_id: str, edit: CommandsEdit
+    ) -> LoraModel:
         """Read, edit, write with the ETag; a concurrent writer makes us read again."""
         require(principal, Permission.MODELS_WRITE)
         for _ in range(_RETRIES):

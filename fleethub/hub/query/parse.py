@@ -392,6 +392,8 @@ def parse_jobs(text: str) -> JobsQuery | None:
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     if not isinstance(query.select, Star) or query.group_by:
-        raise UnsupportedQuery("devices.jobs queries select * (projections and GROUP BY are not run)")
+        raise UnsupportedQuery(
+            "devices.jobs queries select * (projections and GROUP BY are not run)"
+        )
     _check_depth(query)
     return JobsQuery(query.where, query.top)

@@ -7,6 +7,7 @@ retried on fresh state; with a concrete ETag it is a PreconditionFailed, as Azur
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,11 @@ class Twins:
         that store many twins in one transaction; the rules are the ones `patch` applies."""
         _check_patch(change, allow_null=True)
         return self._apply(twin, change, replace=False)
+
+    def merger(self, change: TwinPatch) -> Callable[[TwinState], TwinState]:
+        """`merged` for one patch and many twins: the patch is checked once, here."""
+        _check_patch(change, allow_null=True)
+        return lambda twin: self._apply(twin, change, replace=False)
 
     def _apply(self, twin: TwinState, change: TwinPatch, replace: bool) -> TwinState:
         now = self._now()

@@ -62,7 +62,8 @@ async def test_twin_job_lifecycle(api: httpx.AsyncClient, runner: JobRunner) -> 
     created = await api.put("/jobs/v2/j1", json={"jobId": "j1", **TWIN_JOB})
     assert created.status_code == 200
     body = created.json()
-    assert body["jobId"] == "j1" and body["status"] == "queued"
+    assert body["jobId"] == "j1"
+    assert body["status"] == "queued"
     assert body["startTime"] == "2020-01-01T00:00:00.000000Z"
     assert body["updateTwin"] == TWIN_JOB["updateTwin"]
     assert body["endTime"] == "0001-01-01T00:00:00Z"
@@ -76,7 +77,8 @@ async def test_twin_job_lifecycle(api: httpx.AsyncClient, runner: JobRunner) -> 
         "pendingCount": 0,
     }
     twin = (await api.get("/twins/d1")).json()
-    assert twin["tags"] == {"env": "x", "t": 1} and twin["properties"]["desired"]["d"] == 1
+    assert twin["tags"] == {"env": "x", "t": 1}
+    assert twin["properties"]["desired"]["d"] == 1
     rows = await api.post(
         "/devices/query", json={"query": "SELECT * FROM devices.jobs WHERE jobId = 'j1'"}
     )
@@ -116,7 +118,8 @@ async def test_method_job_and_cancel(api: httpx.AsyncClient, hub: Hub) -> None:
         "connectTimeoutInSeconds": None,
     }
     cancelled = await api.post("/jobs/v2/m1/cancel")
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
 
 
 async def test_query_scheduled_jobs(api: httpx.AsyncClient, clock: Clock) -> None:
@@ -127,7 +130,8 @@ async def test_query_scheduled_jobs(api: httpx.AsyncClient, clock: Clock) -> Non
     await api.put("/jobs/v2/m0", json=METHOD_JOB)
     await api.post("/jobs/v2/t2/cancel")
     everything = (await api.get("/jobs/v2/query")).json()
-    assert everything["type"] == "jobResponse" and everything["continuationToken"] is None
+    assert everything["type"] == "jobResponse"
+    assert everything["continuationToken"] is None
     assert [x["jobId"] for x in everything["items"]] == ["t0", "t1", "t2", "m0"]
     page = await api.get("/jobs/v2/query", headers={"x-ms-max-item-count": "2"})
     assert page.headers["x-ms-continuation"] == page.json()["continuationToken"]
@@ -208,7 +212,8 @@ async def test_registry_export_job(api: httpx.AsyncClient, runner: JobRunner) ->
     listed = (await api.get("/jobs")).json()
     assert [x["jobId"] for x in listed] == [job["jobId"]]
     after = await api.delete(f"/jobs/{job['jobId']}")  # cancelling a finished job changes nothing
-    assert after.status_code == 200 and after.json()["status"] == "completed"
+    assert after.status_code == 200
+    assert after.json()["status"] == "completed"
 
 
 async def test_registry_job_cancel_and_errors(api: httpx.AsyncClient) -> None:

@@ -7,8 +7,10 @@ import httpx
 from fastapi import Request
 
 from fleethub.api.portal import auth, oidc
+from fleethub.api.portal.errors import status_of
 from fleethub.hub.auth.policies import Policy
 from fleethub.hub.auth.principal import Permission, Principal
+from fleethub.hub.errors import HubError
 from tests.api.portal.conftest import SEED_DEVICE_MODEL, ClientFactory, problem, seed
 from tests.conftest import Clock, service_token
 
@@ -110,3 +112,10 @@ async def test_oidc_settings_are_public_and_hold_no_secret(
             "scope": "api://fleethub/.default",
         }
     problem(await anonymous.post("/OIDCSettings"), 405)
+
+
+def test_an_unmapped_error_would_be_a_500() -> None:
+    class Unforeseen(HubError):
+        pass
+
+    assert status_of(Unforeseen("x")) == 500

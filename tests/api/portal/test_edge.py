@@ -6,9 +6,12 @@ from typing import Any
 
 import httpx
 
+from fleethub.api.portal.edge import method_payload
+from fleethub.api.portal.wire_edge import GatewayModuleBody, c2d_result
 from fleethub.hub.auth.principal import SYSTEM
 from fleethub.hub.configurations.record import Configuration, Content
 from fleethub.hub.hub import Hub
+from fleethub.hub.methods import MethodResult
 from fleethub.hub.registry.device import Authentication, IdentitySpec
 from tests.api.portal.conftest import SEED_GATEWAY, SEED_GATEWAY_MODULE, problem, seed
 
@@ -205,3 +208,27 @@ async def test_configs_list_deployments_with_modules_and_metrics(
     )
     problem(await portal.get("/api/Configs/ghost"), 404)
     problem(await portal.get("/api/Configs/Not-Lower-Case"), 400)
+
+
+def test_module_method_payloads() -> None:
+    module = GatewayModuleBody(moduleName="sim", version="1.1")
+    assert method_payload("RestartModule", module) == {"schemaVersion": "1.1", "id": "sim"}
+    logs = method_payload("GetModuleLogs", None)
+    assert logs == {
+        "schemaVersion": "1.0",
+        "items": [{"id": None, "filter": {"tail": 10}}],
+        "encoding": "none",
+        "contentType": "json",
+    }
+    assert method_payload("ping", module) == {"moduleName": "sim", "version": "1.1"}
+    assert c2d_result(MethodResult(200, "text")) == {"payload": "text", "status": 200}
+    assert c2d_result(MethodResult(500, None)) == {"payload": "null", "status": 500}
+
+
+async def test_an_edge_device_without_scope_and_an_unchanged_status(
+    portal: httpx.AsyncClient, hub: Hub
+) -> None:
+    await hub.registry.put(SYSTEM, "bare-edge", None, IdentitySpec(iot_edge=True))
+    assert (await portal.get("/api/Gateways/bare-edge")).json()["nbDevices"] == 0
+    same = seed(SEED_GATEWAY, deviceId="bare-edge", status="Enabled")
+    assert (await portal.put("/api/Gateways/bare-edge", json=same)).json()["status"] == "Enabled"

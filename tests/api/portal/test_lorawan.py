@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from fleethub.api.portal.wire import router_config_json, time_json
 from fleethub.hub.hub import Hub
 from tests.api.portal.conftest import SEED_CONCENTRATOR, SEED_DEVICE, THUMBPRINT, problem, seed
 
@@ -122,3 +123,9 @@ async def test_only_concentrators_are_concentrators(portal: httpx.AsyncClient) -
     await portal.post("/api/Concentrators", json=VALID)
     assert (await portal.delete("/api/Concentrators/string")).status_code == 200
     problem(await portal.get("/api/Concentrators/string"), 404)
+
+
+def test_times_and_missing_router_configs_render_as_the_portal_does() -> None:
+    assert time_json(None) == "0001-01-01T00:00:00Z"
+    assert time_json(0.0) == "1970-01-01T00:00:00.000000Z"
+    assert router_config_json({}) is None

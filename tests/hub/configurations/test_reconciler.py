@@ -10,7 +10,13 @@ import pytest
 
 from fleethub.hub.auth.principal import SYSTEM, Permission, Principal
 from fleethub.hub.configurations.record import Configuration, Content, DeviceStatus
-from fleethub.hub.errors import ArgumentInvalid, ConfigurationNotFound, Forbidden
+from fleethub.hub.errors import (
+    ArgumentInvalid,
+    ConfigurationAlreadyExists,
+    ConfigurationNotFound,
+    Forbidden,
+    PreconditionFailed,
+)
 from fleethub.hub.hub import Hub
 from fleethub.hub.registry.device import IdentitySpec
 from fleethub.hub.twins.service import TwinPatch
@@ -211,3 +217,24 @@ async def test_a_burst_of_device_events_becomes_one_full_pass(hub: Hub, store: S
     await hub.configurations.worker.settled()
     assert per_device >= 1
     assert set(await store.configurations.statuses("c")) == {"late"}
+
+
+async def test_writes_that_lose_a_race_are_refused(hub: Hub, store: Store) -> None:
+    """Two nodes creating or updating the same configuration at once: one of them loses."""
+    adm = Configuration("c", Content(device={"properties.desired.v": 1}), "*")
+
+    async def taken(_: Configuration) -> bool:
+        return False
+
+    async def changed(_: Configuration, __: int) -> bool:
+        return False
+
+    real_insert = store.configurations.insert
+    store.configurations.insert = taken  # type: ignore[method-assign]
+    with pytest.raises(ConfigurationAlreadyExists):
+        await hub.configurations.put(SYSTEM, adm, None)
+    store.configurations.insert = real_insert  # type: ignore[method-assign]
+    await hub.configurations.put(SYSTEM, adm, None)
+    store.configurations.replace = changed  # type: ignore[method-assign]
+    with pytest.raises(PreconditionFailed, match="changed while"):
+        await hub.configurations.put(SYSTEM, adm, "*")

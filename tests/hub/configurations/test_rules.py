@@ -8,6 +8,7 @@ from fleethub.hub.configurations import targeting
 from fleethub.hub.configurations.record import (
     Configuration,
     Content,
+    check,
     check_content,
     check_id,
     outcome_of,
@@ -111,3 +112,17 @@ def test_metric_queries_must_select_twins() -> None:
     with pytest.raises(QuerySyntaxInvalid, match=r"metrics\.queries\.m"):
         targeting.metric_query("m", "SELECT")
     assert targeting.counting(parse("SELECT * FROM devices"), {}).where is None
+
+
+def test_metric_queries_of_another_collection_are_unsupported() -> None:
+    with pytest.raises(QueryUnsupported, match=r"metrics\.queries\.jobs"):
+        targeting.metric_query("jobs", "SELECT * FROM devices.jobs")
+
+
+def test_labels_and_metrics_are_limited() -> None:
+    content = Content(device={"properties.desired.v": 1})
+    many = {f"k{i}": "v" for i in range(101)}
+    with pytest.raises(ArgumentInvalid, match="labels"):
+        check(Configuration("c", content, labels=many))
+    with pytest.raises(ArgumentInvalid, match="metrics"):
+        check(Configuration("c", content, metric_queries=many))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -18,6 +18,15 @@ async def runner(hub: Hub) -> AsyncIterator[JobRunner]:
     started.start()
     yield started
     await started.stop()
+
+
+async def until(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    """Poll `check` until it holds; a condition, never a fixed sleep, ends the wait."""
+    for _ in range(int(within / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition never held")
 
 
 async def wait_job(hub: Hub, family: str, job_id: str, within: float = 30.0) -> Job:

@@ -120,7 +120,8 @@ def an_identity(module_id: str | None = None) -> Identity:
 def test_export_line_reads_back_as_the_same_identity() -> None:
     line = export_line(an_identity(), exclude_keys=False)
     doc = orjson.loads(line)
-    assert doc["properties"]["desired"]["$version"] == 2 and "moduleId" not in doc
+    assert doc["properties"]["desired"]["$version"] == 2
+    assert "moduleId" not in doc
     item = parse_line(line, "line 1")
     assert item.item.import_mode == "update"  # no importMode: Azure's createOrUpdate
     assert (item.item.tags, item.item.desired, item.reported) == (

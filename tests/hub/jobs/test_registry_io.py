@@ -38,8 +38,8 @@ async def make_fleet(hub: Hub, count: int) -> None:
 
 async def snapshot(hub: Hub) -> dict[tuple[str, str | None], tuple[object, ...]]:
     found: dict[tuple[str, str | None], tuple[object, ...]] = {}
-    for source in ("devices", "devices.modules"):
-        page = await hub.twins.query(SYSTEM, f"SELECT * FROM {source}", 1000, None)
+    for query in ("SELECT * FROM devices", "SELECT * FROM devices.modules"):
+        page = await hub.twins.query(SYSTEM, query, 1000, None)
         for i in page.twins or []:
             a, t = i.auth, i.twin
             found[(i.device_id, i.module_id)] = (
@@ -64,7 +64,8 @@ async def test_export_delete_all_import_restores_everything(
     blob = tmp_path / "blobs" / "backups" / "devices.txt"
     assert blob.stat().st_mode & 0o777 == 0o600  # exports hold keys
     lines = blob.read_bytes().splitlines()
-    assert len(lines) == 13 and orjson.loads(lines[-1])["moduleId"] == "mod"
+    assert len(lines) == 13
+    assert orjson.loads(lines[-1])["moduleId"] == "mod"
     for device_id, _ in before:
         await hub.registry.delete(SYSTEM, device_id, None, "*")
     assert await snapshot(hub) == {}
@@ -118,7 +119,8 @@ async def test_export_without_keys(hub: Hub, runner: JobRunner, tmp_path: Path) 
 async def test_importing_a_missing_blob_fails_the_job(hub: Hub, runner: JobRunner) -> None:
     done = await run_job(hub, RegistryJobSpec("import", input_container="nothing-here"))
     assert done.status == j.FAILED
-    assert done.failure_reason is not None and "Cannot read" in done.failure_reason
+    assert done.failure_reason is not None
+    assert "Cannot read" in done.failure_reason
 
 
 @pytest.mark.parametrize(
@@ -216,7 +218,8 @@ async def test_export_and_import_through_a_url(
         if module_id is None:
             await hub.registry.delete(SYSTEM, device_id, None, "*")
     imported = await run_job(hub, RegistryJobSpec("import", input_container=container))
-    assert imported.status == j.COMPLETED and await snapshot(hub) == before
+    assert imported.status == j.COMPLETED
+    assert await snapshot(hub) == before
 
 
 async def test_url_failures_fail_the_job_without_leaking_the_sas(
@@ -225,16 +228,19 @@ async def test_url_failures_fail_the_job_without_leaking_the_sas(
     refused = await run_job(
         hub, RegistryJobSpec("export", output_container=f"{blob_server}/deny?sig=SECRET")
     )
-    assert refused.status == j.FAILED and refused.failure_reason is not None
+    assert refused.status == j.FAILED
+    assert refused.failure_reason is not None
     assert "refused the upload (HTTP 403)" in refused.failure_reason
     missing = await run_job(
         hub, RegistryJobSpec("import", input_container=f"{blob_server}/none?sig=SECRET")
     )
-    assert missing.failure_reason is not None and "HTTP 404" in missing.failure_reason
+    assert missing.failure_reason is not None
+    assert "HTTP 404" in missing.failure_reason
     closed = await run_job(
         hub, RegistryJobSpec("export", output_container="http://127.0.0.1:1/c?sig=SECRET")
     )
-    assert closed.failure_reason is not None and "Could not upload" in closed.failure_reason
+    assert closed.failure_reason is not None
+    assert "Could not upload" in closed.failure_reason
     for job in (refused, missing, closed):
         assert "SECRET" not in (job.failure_reason or "")
 
@@ -244,4 +250,5 @@ async def test_registry_job_listing_and_cancel(hub: Hub) -> None:
     assert [x.job_id for x in await hub.jobs.registry_jobs(SYSTEM)] == [job.job_id]
     assert (await hub.jobs.registry_job(SYSTEM, job.job_id)).status == j.QUEUED
     cancelled = await hub.jobs.cancel_registry_job(SYSTEM, job.job_id)
-    assert cancelled.status == j.CANCELLED and cancelled.end_time is not None
+    assert cancelled.status == j.CANCELLED
+    assert cancelled.end_time is not None

@@ -16,7 +16,7 @@ from fleethub.hub.registry.device import IdentitySpec
 from fleethub.hub.twins.service import TwinPatch
 from tests.conftest import Clock
 from tests.fakes import ScriptedLink
-from tests.hub.jobs.conftest import wait_job
+from tests.hub.jobs.conftest import until, wait_job
 
 
 async def add_devices(hub: Hub, count: int, prefix: str = "d") -> list[str]:
@@ -24,6 +24,14 @@ async def add_devices(hub: Hub, count: int, prefix: str = "d") -> list[str]:
     fresh = [hub.registry.new_identity(i, None, IdentitySpec()) for i in ids]
     assert await hub.registry.insert_many(fresh) == []
     return ids
+
+
+async def done_at_least(hub: Hub, job_id: str, count: int) -> bool:
+    return (await hub.jobs.scheduled(SYSTEM, job_id)).succeeded >= count
+
+
+async def called(links: list[ScriptedLink], count: int) -> bool:
+    return sum(len(link.methods) for link in links) >= count
 
 
 def twin_job(job_id: str, condition: str, **changes: object) -> ScheduledJobSpec:
@@ -49,7 +57,8 @@ async def test_twin_job_patches_every_selected_twin_once(hub: Hub, runner: JobRu
     assert untouched.twin.version == 1
     assert online.desired == [{"rate": 5, "$version": 2}]  # the device hears about it
     page = await hub.jobs.device_jobs(SYSTEM, "SELECT * FROM devices.jobs", 100, None)
-    assert page is not None and {r.status for r in page.items} == {j.COMPLETED}
+    assert page is not None
+    assert {r.status for r in page.items} == {j.COMPLETED}
     assert len(page.items) == 30
 
 
@@ -71,7 +80,9 @@ async def test_method_job_counts_offline_devices_as_failed(hub: Hub, runner: Job
     assert rows[ids[0]].outcome == {
         "deviceMethodResponse": {"status": 200, "payload": {"ok": ids[0]}}
     }
-    assert rows[ids[5]].error is not None and rows[ids[5]].error[0] == "DeviceNotOnline"
+    offline = rows[ids[5]].error
+    assert offline is not None
+    assert offline[0] == "DeviceNotOnline"
 
 
 async def test_cancel_stops_a_running_job(hub: Hub) -> None:
@@ -80,19 +91,20 @@ async def test_cancel_stops_a_running_job(hub: Hub) -> None:
     slow.start()
     try:
         await hub.jobs.schedule(SYSTEM, twin_job("c1", "deviceId != ''"))
-        while (await hub.jobs.scheduled(SYSTEM, "c1")).succeeded < 20:
-            await asyncio.sleep(0.02)
+        await until(lambda: done_at_least(hub, "c1", 20))
         cancelled = await hub.jobs.cancel_scheduled(SYSTEM, "c1")
         assert cancelled.status == j.CANCELLED
         await slow.idle()
     finally:
         await slow.stop()
     job = await hub.jobs.scheduled(SYSTEM, "c1")
-    assert job.status == j.CANCELLED and 20 <= job.succeeded < 200
+    assert job.status == j.CANCELLED
+    assert 20 <= job.succeeded < 200
     page = await hub.jobs.device_jobs(
         SYSTEM, "SELECT * FROM devices.jobs WHERE status = 'cancelled'", 1000, None
     )
-    assert page is not None and len(page.items) == 200 - job.succeeded
+    assert page is not None
+    assert len(page.items) == 200 - job.succeeded
     again = await hub.jobs.cancel_scheduled(SYSTEM, "c1")  # cancelling twice changes nothing
     assert again.status == j.CANCELLED
 
@@ -103,11 +115,11 @@ async def test_a_stopped_job_resumes_without_repeating_a_device(hub: Hub) -> Non
     first = JobRunner(hub, limits)
     first.start()
     await hub.jobs.schedule(SYSTEM, twin_job("r1", "deviceId != ''"))
-    while (await hub.jobs.scheduled(SYSTEM, "r1")).succeeded < 30:
-        await asyncio.sleep(0.02)
+    await until(lambda: done_at_least(hub, "r1", 30))
     await first.stop()  # the node goes away mid-job
     halfway = await hub.jobs.scheduled(SYSTEM, "r1")
-    assert halfway.status == j.RUNNING and halfway.succeeded < 120
+    assert halfway.status == j.RUNNING
+    assert halfway.succeeded < 120
     second = JobRunner(hub, RunnerLimits(poll_seconds=0.05))
     second.start()
     try:
@@ -128,8 +140,7 @@ async def test_interrupted_method_calls_are_failed_not_repeated(hub: Hub) -> Non
     first = JobRunner(hub, RunnerLimits(poll_seconds=0.05, stop_grace=0.2))
     first.start()
     await hub.jobs.schedule(SYSTEM, spec)
-    while sum(len(link.methods) for link in links) < 3:
-        await asyncio.sleep(0.02)
+    await until(lambda: called(links, 3))
     await first.stop()  # calls in flight: nobody knows whether the devices ran them
     second = JobRunner(hub, RunnerLimits(poll_seconds=0.05))
     second.start()
@@ -140,7 +151,8 @@ async def test_interrupted_method_calls_are_failed_not_repeated(hub: Hub) -> Non
     assert (done.status, done.failed, done.succeeded) == (j.COMPLETED, 3, 0)
     assert all(len(link.methods) == 1 for link in links)
     page = await hub.jobs.device_jobs(SYSTEM, "SELECT * FROM devices.jobs", None, None)
-    assert page is not None and {r.error for r in page.items} == {("JobInterrupted", j.INTERRUPTED)}
+    assert page is not None
+    assert {r.error for r in page.items} == {("JobInterrupted", j.INTERRUPTED)}
 
 
 async def test_future_jobs_wait_in_scheduled(hub: Hub, clock: Clock, runner: JobRunner) -> None:
@@ -162,8 +174,7 @@ async def test_a_job_past_its_max_execution_time_fails(hub: Hub, clock: Clock) -
     slow.start()
     try:
         await hub.jobs.schedule(SYSTEM, twin_job("x1", "deviceId != ''", max_execution_seconds=10))
-        while (await hub.jobs.scheduled(SYSTEM, "x1")).succeeded < 10:
-            await asyncio.sleep(0.02)
+        await until(lambda: done_at_least(hub, "x1", 10))
         clock.now += 11
         done = await wait_job(hub, j.SCHEDULED_JOBS, "x1")
     finally:
@@ -184,7 +195,8 @@ async def test_a_job_whose_devices_are_gone_or_invalid(hub: Hub, runner: JobRunn
     page = await hub.jobs.device_jobs(
         SYSTEM, "SELECT * FROM devices.jobs WHERE status = 'failed'", None, None
     )
-    assert page is not None and page.items[0].error is not None
+    assert page is not None
+    assert page.items[0].error is not None
     assert page.items[0].error[0] == "TwinTooLarge"
 
 
@@ -217,12 +229,13 @@ async def test_only_so_many_jobs_run_at_once(hub: Hub) -> None:
         for name in ("a", "b", "c"):
             await hub.jobs.schedule(SYSTEM, twin_job(name, "deviceId != ''"))
         seen_running: set[int] = set()
-        while True:
+
+        async def all_done() -> bool:
             jobs = [await hub.jobs.scheduled(SYSTEM, n) for n in ("a", "b", "c")]
             seen_running.add(sum(1 for x in jobs if x.status == j.RUNNING))
-            if all(x.done for x in jobs):
-                break
-            await asyncio.sleep(0.01)
+            return all(x.done for x in jobs)
+
+        await until(all_done)
     finally:
         await one.stop()
     assert max(seen_running) == 1

@@ -98,26 +98,29 @@ async def test_listing_pages_and_filters(hub: Hub, clock: Clock) -> None:
         clock.now += 1
         await hub.jobs.schedule(SYSTEM, twin(f"t{i}") if i % 2 else method(f"m{i}"))
     first = await hub.jobs.list_scheduled(SYSTEM, None, None, 2, None)
-    assert [x.job_id for x in first.items] == ["m0", "t1"] and first.continuation
+    assert [x.job_id for x in first.items] == ["m0", "t1"]
+    assert first.continuation
     rest = await hub.jobs.list_scheduled(SYSTEM, None, None, 10, first.continuation)
-    assert [x.job_id for x in rest.items] == ["m2", "t3", "m4"] and rest.continuation is None
+    assert [x.job_id for x in rest.items] == ["m2", "t3", "m4"]
+    assert rest.continuation is None
     methods = await hub.jobs.list_scheduled(SYSTEM, j.DEVICE_METHOD, "queued", None, None)
     assert [x.job_id for x in methods.items] == ["m0", "m2", "m4"]
     with pytest.raises(ArgumentInvalid, match="jobStatus"):
         await hub.jobs.list_scheduled(SYSTEM, None, "sleeping", None, None)
-    with pytest.raises(ArgumentInvalid, match="continuation"):
+    with pytest.raises(ArgumentInvalid, match=r"continuation"):
         await hub.jobs.list_scheduled(SYSTEM, None, None, None, "%%%")
 
 
 async def test_device_job_queries(hub: Hub) -> None:
     assert await hub.jobs.device_jobs(SYSTEM, "SELECT * FROM devices", None, None) is None
     empty = await hub.jobs.device_jobs(SYSTEM, "SELECT * FROM devices.jobs", None, None)
-    assert empty is not None and empty.items == []
+    assert empty is not None
+    assert empty.items == []
     with pytest.raises(QuerySyntaxInvalid):
         await hub.jobs.device_jobs(SYSTEM, "SELECT * FROM devices.jobs WHERE", None, None)
     with pytest.raises(QueryUnsupported, match="projections"):
         await hub.jobs.device_jobs(SYSTEM, "SELECT deviceId FROM devices.jobs", None, None)
-    with pytest.raises(QueryUnsupported, match="not a devices.jobs field"):
+    with pytest.raises(QueryUnsupported, match=r"not a devices\.jobs field"):
         await hub.jobs.device_jobs(
             SYSTEM, "SELECT * FROM devices.jobs WHERE tags.a = 1", None, None
         )
@@ -143,7 +146,8 @@ async def test_hub_import_holds_the_secret_in_memory_only(hub: Hub) -> None:
         await hub.jobs.adapters.store.claim("another-node", hub.clock(), hub.clock() + 1, 9) == []
     )
     cancelled = await hub.jobs.cancel_hub_import(SYSTEM, job.job_id)
-    assert cancelled.status == j.CANCELLED and job.job_id not in hub.jobs.credentials
+    assert cancelled.status == j.CANCELLED
+    assert job.job_id not in hub.jobs.credentials
 
 
 async def test_a_bad_secret_gives_a_failed_record(hub: Hub) -> None:
@@ -175,4 +179,5 @@ async def test_forget_hides_a_running_import(hub: Hub) -> None:
         await hub.jobs.hub_import(SYSTEM, job.job_id)
     assert await hub.jobs.hub_imports(SYSTEM) == []
     stored = await hub.jobs.adapters.store.get(j.HUB_IMPORTS, job.job_id)
-    assert stored is not None and stored.status == j.QUEUED  # it goes on
+    assert stored is not None
+    assert stored.status == j.QUEUED

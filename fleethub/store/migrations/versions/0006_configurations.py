@@ -1,8 +1,8 @@
 """configurations, configuration_devices, model_avatars: IoT Hub configurations and the Portal
 API's model pictures (#5)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0005"  # TEMP: 0006 not written yet; must be "0006"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

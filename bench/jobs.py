@@ -16,6 +16,8 @@ import uuid
 from datetime import datetime
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.hubprocess import HubProcess, start_hub
 
@@ -79,6 +81,13 @@ async def run(hub: HubProcess, devices: int, label: str) -> None:
         )
 
 
+async def drop(schema: str) -> None:
+    engine = create_async_engine(POSTGRES.replace("postgresql://", "postgresql+asyncpg://"))
+    async with engine.begin() as conn:
+        await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100_000)
@@ -86,12 +95,15 @@ def main() -> None:
     args = parser.parse_args()
     stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
     for store in stores:
-        extra = [] if store == "sqlite" else ["--store", POSTGRES, "--store-schema", "bench_jobs"]
+        schema = f"bench_jobs_{uuid.uuid4().hex[:8]}"
+        extra = [] if store == "sqlite" else ["--store", POSTGRES, "--store-schema", schema]
         hub = start_hub(*extra)
         try:
             asyncio.run(run(hub, args.devices, store))
         finally:
             hub.stop()
+            if store == "postgres":
+                asyncio.run(drop(schema))
 
 
 if __name__ == "__main__":

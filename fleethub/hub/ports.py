@@ -306,7 +306,9 @@ class JobDeviceStore(Protocol):
     async def select_targets(self, job_id: str, where: Expr | None, now: float) -> int:
         """Record every device `where` selects as pending, once per job; return how many."""
 
-    async def pending(self, job_id: str, limit: int) -> list[str]: ...
+    async def pending(self, job_id: str, limit: int, after: str | None = None) -> list[str]:
+        """Pending devices in id order, after `after`: a runner passes the last id it took, so
+        the scan skips the rows it already finished (on PostgreSQL, dead index entries)."""
 
     async def start(self, job_id: str, device_ids: Sequence[str], now: float) -> list[str]:
         """Mark pending devices running (before a method call); return those marked."""

@@ -42,6 +42,7 @@ from fleethub.store.schema import job_devices as d
 from fleethub.store.schema import jobs as j
 
 Compute = Callable[[TwinState], TwinState]
+_ANALYZE_FROM = 1000
 
 
 def _this_job(job_id: str) -> sa.ColumnElement[bool]:
@@ -103,15 +104,21 @@ class SqlJobDevices:
                 .where(_this_job(job_id))
                 .values(device_count=count, targets_selected=True)
             )
+            if self._db.dialect == "postgresql" and count >= _ANALYZE_FROM:
+                # Fresh statistics before batches of `IN (500 ids)`: on a fleet just loaded
+                # (not yet auto-analyzed), generic plans scan whole tables, 10x to 60x slower.
+                await conn.execute(sa.text("ANALYZE identities, job_devices"))
         return count
 
-    async def pending(self, job_id: str, limit: int) -> list[str]:
+    async def pending(self, job_id: str, limit: int, after: str | None = None) -> list[str]:
         statement = (
             sa.select(d.c.device_id)
             .where(d.c.job_id == job_id, d.c.status == DEVICE_PENDING)
             .order_by(d.c.device_id)
             .limit(limit)
         )
+        if after is not None:
+            statement = statement.where(d.c.device_id > after)
         async with self._db.read() as conn:
             return list((await conn.execute(statement)).scalars())
 

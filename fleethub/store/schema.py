@@ -186,7 +186,8 @@ job_devices = sa.Table(
     sa.Column("outcome", sa.JSON(), nullable=True),
     sa.Column("error_code", sa.String(64), nullable=True),
     sa.Column("error_description", sa.Text(), nullable=True),
-    sa.Index("ix_job_devices_job_status", "job_id", "status", "device_id"),
+    # No index on status: every query goes by (job_id, device_id), the key. An index led by
+    # status made PostgreSQL scan every pending row to find a batch of 500 (issue #6 bench).
 )
 
 # The model catalogue (issue #4): device templates and DTDL models, one row per DTMI. Plain

@@ -66,6 +66,7 @@ class DeviceMethod:
         await self._devices.select_targets(job.job_id, where, self._clock())
         await self._devices.interrupt(job.job_id, self._clock(), INTERRUPTED)
         method: JSON = job.request["method"]
+        after: str | None = None
         while True:
             why = await control.stop()
             if why is not None:
@@ -73,9 +74,13 @@ class DeviceMethod:
                     return control.finish(why)
                 left = await self._devices.cancel(job.job_id, self._clock())
                 return control.finish(why, left)
-            pending = await self._devices.pending(job.job_id, self._concurrency)
+            pending = await self._devices.pending(job.job_id, self._concurrency, after)
             if not pending:
-                return DONE
+                if after is None:
+                    return DONE
+                after = None  # one last look from the start before calling it done
+                continue
+            after = pending[-1]
             started = await self._devices.start(job.job_id, pending, self._clock())
             outcomes = await asyncio.gather(*(self._call(d, method) for d in started))
             await self._devices.finish(job.job_id, outcomes, self._clock())

@@ -51,6 +51,7 @@ class TwinUpdate:
         change = TwinPatch(tags=job.request.get("tags"), desired=job.request.get("desired"))
         compute = self._twins.merger(change)
 
+        after: str | None = None
         while True:
             why = await control.stop()
             if why is not None:
@@ -58,9 +59,13 @@ class TwinUpdate:
                     return control.finish(why)
                 left = await self._devices.cancel(job.job_id, self._clock())
                 return control.finish(why, left)
-            batch = await self._devices.pending(job.job_id, self._batch)
+            batch = await self._devices.pending(job.job_id, self._batch, after)
             if not batch:
-                return DONE
+                if after is None:
+                    return DONE
+                after = None  # one last look from the start before calling it done
+                continue
+            after = batch[-1]
             writes = await self._devices.update_twins(job.job_id, batch, compute, self._clock())
             if writes is None:
                 continue  # cancelled between the check and the batch: the next check says so

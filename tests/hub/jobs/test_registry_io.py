@@ -15,11 +15,11 @@ from fleethub.hub.auth.principal import SYSTEM
 from fleethub.hub.errors import ArgumentInvalid
 from fleethub.hub.hub import Hub
 from fleethub.hub.jobs import job as j
-from fleethub.hub.jobs.runner import JobRunner
+from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
 from fleethub.hub.jobs.service import RegistryJobSpec
 from fleethub.hub.registry.device import Authentication, IdentitySpec
 from fleethub.hub.twins.service import TwinPatch
-from tests.hub.jobs.conftest import wait_job
+from tests.hub.jobs.conftest import until, wait_job
 
 KEY_A = base64.b64encode(b"a" * 32).decode()
 KEY_B = base64.b64encode(b"b" * 32).decode()
@@ -252,3 +252,35 @@ async def test_registry_job_listing_and_cancel(hub: Hub) -> None:
     cancelled = await hub.jobs.cancel_registry_job(SYSTEM, job.job_id)
     assert cancelled.status == j.CANCELLED
     assert cancelled.end_time is not None
+
+
+async def test_a_stopped_import_resumes_after_the_lines_it_applied(
+    hub: Hub, tmp_path: Path
+) -> None:
+    folder = tmp_path / "blobs" / "big"
+    folder.mkdir(parents=True)
+    lines = [orjson.dumps({"id": f"n{i:04d}", "importMode": "create"}) for i in range(600)]
+    (folder / "devices.txt").write_bytes(b"\n".join(lines))
+    first = JobRunner(hub, RunnerLimits(poll_seconds=0.05, device_rate=400))
+    first.start()
+    job = await hub.jobs.start_registry_job(
+        SYSTEM, RegistryJobSpec("import", input_container="big")
+    )
+
+    async def some_applied() -> bool:
+        return (await hub.jobs.registry_job(SYSTEM, job.job_id)).succeeded >= 100
+
+    await until(some_applied)
+    await first.stop()
+    paused = await hub.jobs.registry_job(SYSTEM, job.job_id)
+    assert paused.status == j.RUNNING
+    assert paused.succeeded < 600
+    second = JobRunner(hub, RunnerLimits(poll_seconds=0.05))
+    second.start()
+    try:
+        done = await wait_job(hub, j.REGISTRY_JOBS, job.job_id)
+    finally:
+        await second.stop()
+    assert (done.status, done.succeeded, done.failed) == (j.COMPLETED, 600, 0)
+    assert done.failure_reason is None  # no line was applied twice ("already exists")
+    assert (await hub.registry.statistics(SYSTEM)).total == 600

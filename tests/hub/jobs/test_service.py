@@ -18,8 +18,11 @@ from fleethub.hub.errors import (
 )
 from fleethub.hub.hub import Hub
 from fleethub.hub.jobs import job as j
+from fleethub.hub.jobs.hub_import import RESTARTED
+from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
 from fleethub.hub.jobs.service import Jobs, ScheduledJobSpec
 from tests.conftest import Clock
+from tests.hub.jobs.conftest import wait_job
 
 KEY = base64.b64encode(b"k" * 32).decode()
 SECRET = f"HostName=source.example:8443;SharedAccessKeyName=iothubowner;SharedAccessKey={KEY}"
@@ -181,3 +184,17 @@ async def test_forget_hides_a_running_import(hub: Hub) -> None:
     stored = await hub.jobs.adapters.store.get(j.HUB_IMPORTS, job.job_id)
     assert stored is not None
     assert stored.status == j.QUEUED
+
+
+async def test_an_import_whose_secret_was_lost_to_a_restart_fails_plainly(hub: Hub) -> None:
+    """A new process has no secret in memory (it is never stored): the import cannot resume."""
+    job = await hub.jobs.start_hub_import(SYSTEM, "Fleet", SECRET, "locations/abc")
+    hub.jobs.credentials.clear()  # what a restart leaves
+    runner = JobRunner(hub, RunnerLimits(poll_seconds=0.05))
+    runner.start()
+    try:
+        done = await wait_job(hub, j.HUB_IMPORTS, job.job_id)
+    finally:
+        await runner.stop()
+    assert done.status == j.FAILED
+    assert done.failure_reason == RESTARTED

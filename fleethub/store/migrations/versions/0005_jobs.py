@@ -58,7 +58,6 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(64), nullable=True),
         sa.Column("error_description", sa.Text(), nullable=True),
     )
-    op.create_index("ix_job_devices_job_status", "job_devices", ["job_id", "status", "device_id"])
 
 
 def downgrade() -> None:

@@ -17,6 +17,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fleethub.hub.hub import Hub
+from fleethub.hub.messaging.message import Message
 
 
 class SegmentConvertor(Convertor[str]):
@@ -72,3 +73,27 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+#: IoT Hub's HTTP headers for a message's system properties (device and service side alike).
+_SYSTEM_HEADERS = {
+    "iothub-messageid": "message_id",
+    "iothub-correlationid": "correlation_id",
+    "iothub-userid": "user_id",
+    "iothub-contentencoding": "content_encoding",
+    "iothub-expiry": "expiry_time_utc",
+}
+
+
+def message_from_headers(request: Request, body: bytes) -> Message:
+    """`iothub-app-*` headers are application properties, `iothub-*` ones system properties,
+    Content-Type the content type."""
+    message = Message(body=body)
+    for name, value in request.headers.items():
+        if name.startswith("iothub-app-"):
+            message.properties[name[len("iothub-app-") :]] = value
+        elif name in _SYSTEM_HEADERS:
+            setattr(message, _SYSTEM_HEADERS[name], value)
+    if request.headers.get("content-type"):
+        message.content_type = request.headers["content-type"]
+    return message

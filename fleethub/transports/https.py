@@ -10,22 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from fleethub.http import HubDep
+from fleethub.http import HubDep, message_from_headers
 from fleethub.hub.auth.devices import DeviceLogin, login
 from fleethub.hub.clock import utc
 from fleethub.hub.errors import Unauthorized
 from fleethub.hub.hub import Hub
-from fleethub.hub.messaging.message import Message
 
 router = APIRouter(tags=["Device HTTPS"])
-
-_SYSTEM = {
-    "iothub-messageid": "message_id",
-    "iothub-correlationid": "correlation_id",
-    "iothub-userid": "user_id",
-    "iothub-contentencoding": "content_encoding",
-    "iothub-expiry": "expiry_time_utc",
-}
 
 
 async def _device(hub: Hub, authorization: str | None, device_id: str) -> DeviceLogin:
@@ -46,22 +37,10 @@ async def device_login(
 Device = Annotated[DeviceLogin, Depends(device_login)]
 
 
-def _message(request: Request, body: bytes) -> Message:
-    message = Message(body=body)
-    for name, value in request.headers.items():
-        if name.startswith("iothub-app-"):
-            message.properties[name[len("iothub-app-") :]] = value
-        elif name in _SYSTEM:
-            setattr(message, _SYSTEM[name], value)
-    if request.headers.get("content-type"):
-        message.content_type = request.headers["content-type"]
-    return message
-
-
 @router.post("/devices/{device_id:seg}/messages/events", status_code=204, summary="Send telemetry")
 async def send_event(hub: HubDep, device: Device, request: Request) -> Response:
     body = await request.body()
-    message = _message(request, body)
+    message = message_from_headers(request, body)
     await hub.telemetry.ingest(device.identity.device_id, None, message, device.auth_method)
     return Response(status_code=204)
 

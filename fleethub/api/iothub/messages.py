@@ -14,34 +14,12 @@ from starlette.responses import StreamingResponse
 
 from fleethub.api.iothub.auth import Caller
 from fleethub.api.iothub.wire import time_text
-from fleethub.http import HubDep, JsonResponse
+from fleethub.http import HubDep, JsonResponse, message_from_headers
 from fleethub.hub.clock import utc
-from fleethub.hub.messaging.message import D2CRecord, Message
+from fleethub.hub.messaging.message import D2CRecord
 from fleethub.hub.messaging.telemetry import ReadRange
 
 router = APIRouter(tags=["Messaging"])
-
-_SYSTEM_HEADERS = {
-    "iothub-messageid": "message_id",
-    "iothub-correlationid": "correlation_id",
-    "iothub-userid": "user_id",
-    "iothub-contentencoding": "content_encoding",
-    "iothub-expiry": "expiry_time_utc",
-}
-
-
-def message_from_headers(request: Request, body: bytes) -> Message:
-    """iothub-app-* headers are application properties; iothub-* ones system properties."""
-    message = Message(body=body)
-    for name, value in request.headers.items():
-        if name.startswith("iothub-app-"):
-            message.properties[name[len("iothub-app-") :]] = value
-        elif name in _SYSTEM_HEADERS:
-            setattr(message, _SYSTEM_HEADERS[name], value)
-    content_type = request.headers.get("content-type")
-    if content_type:
-        message.content_type = content_type
-    return message
 
 
 @router.post(

@@ -11,10 +11,11 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json hatch_build.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python hatch_build.py  # portal assets: npm ci, then node_modules → web/static/vendor
 	@touch $(STAMP)
 
 venv: $(STAMP) ## Create or refresh .venv from pyproject.toml
@@ -32,7 +33,10 @@ fmt: $(STAMP) ## Format the code
 	$(BIN)/ruff check --fix fleethub tests bench
 	$(BIN)/ruff format fleethub tests bench
 
-test: lint ## Lint, then the whole test suite on SQLite and PostgreSQL
+browser: ## Install Debian's chromium for the Playwright tests when it is missing
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+test: lint browser ## Lint, then the whole test suite on SQLite and PostgreSQL
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Run the benchmarks; they print figures
@@ -41,4 +45,4 @@ bench: $(STAMP) ## Run the benchmarks; they print figures
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-.PHONY: help venv run lint fmt test bench clean
+.PHONY: help venv run lint fmt browser test bench clean

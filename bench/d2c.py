@@ -1,6 +1,7 @@
 """Device-to-cloud ingest figures: TLS (and plain) QoS 1 telemetry at N connections.
 
     python -m bench.d2c [--devices 1 100 1000 10000] [--messages 20000] [--mosquitto]
+    python -m bench.d2c --devices 1000 --messages 60000 --rate 5000   # open loop, fixed rate
 
 The hub runs on CPU 0 and this generator on CPU 1. Prints connects/s, messages/s, PUBACK
 p50/p99, hub CPU µs per message and hub RSS per idle connection; with --mosquitto the same
@@ -74,6 +75,7 @@ def measure(
     messages: int,
     cpu: Callable[[], float],
     rss: Callable[[], float],
+    offer: float | None = None,
 ) -> float:
     """One run; CPU is split between the connect phase and the publish phase."""
     per_device = max(1, messages // devices)
@@ -86,7 +88,7 @@ def measure(
 
     async def go() -> mqttload.Results:
         return await mqttload.run(
-            "127.0.0.1", port, tls, credentials, devices, per_device, hold=connected
+            "127.0.0.1", port, tls, credentials, devices, per_device, hold=connected, rate=offer
         )
 
     results = asyncio.run(go())
@@ -95,8 +97,10 @@ def measure(
     connect_cpu = (marks[1] - marks[0]) / max(1, results.connected)
     publish_cpu = (cpu() - marks[1]) / max(1, total)
     per_connection = (marks[2] - baseline) * 1024 / max(1, results.connected)
+    mode = f"offered {offer:,.0f}/s open loop, " if offer else ""
+    connects = results.connected / results.connect_seconds
     print(
-        f"[{label}] N={devices}: {results.connected / results.connect_seconds:,.0f} connects/s "
+        f"[{label}] N={devices}: {mode}{connects:,.0f} connects/s "
         f"({results.refused} refused, {connect_cpu * 1e3:.2f} ms CPU/connect), "
         f"{rate:,.0f} msgs/s ({publish_cpu * 1e6:.0f} µs CPU/msg), PUBACK p50 "
         f"{pct(results.latencies, 0.5):.1f} ms p99 {pct(results.latencies, 0.99):.1f} ms, "
@@ -151,6 +155,9 @@ def main() -> None:
     parser.add_argument("--devices", type=int, nargs="+", default=[1, 100, 1000, 10000])
     parser.add_argument("--messages", type=int, default=20000, help="messages per run")
     parser.add_argument("--mosquitto", action="store_true", help="also measure Mosquitto")
+    parser.add_argument(
+        "--rate", type=float, help="open loop: offer this many msgs/s in all (else closed loop)"
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -162,10 +169,10 @@ def main() -> None:
         provision(hub, max(args.devices))
         for n in args.devices:
             measure("fleethub TLS", hub.mqtt_port, client_tls, hub_credentials, n, args.messages,
-                    hub.cpu_seconds, hub.rss_mib)  # fmt: skip
+                    hub.cpu_seconds, hub.rss_mib, args.rate)  # fmt: skip
             if hub.plain_port and n in (100, 1000):
                 measure("fleethub plain", hub.plain_port, None, hub_credentials, n,
-                        args.messages, hub.cpu_seconds, hub.rss_mib)  # fmt: skip
+                        args.messages, hub.cpu_seconds, hub.rss_mib, args.rate)  # fmt: skip
         if args.mosquitto:
             with tempfile.TemporaryDirectory() as folder:
                 broker, plain, secure = start_mosquitto(Path(folder), hub)
@@ -173,9 +180,9 @@ def main() -> None:
                 try:
                     for n in (100, 1000):
                         measure("mosquitto TLS", secure, client_tls, broker_credentials, n,
-                                args.messages, cpu, rss)  # fmt: skip
+                                args.messages, cpu, rss, args.rate)  # fmt: skip
                         measure("mosquitto plain", plain, None, broker_credentials, n,
-                                args.messages, cpu, rss)  # fmt: skip
+                                args.messages, cpu, rss, args.rate)  # fmt: skip
                 finally:
                     broker.terminate()
     finally:

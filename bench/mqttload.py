@@ -1,7 +1,11 @@
 """A lean MQTT load generator on fleethub's own codec: N connections, M QoS 1 publishes each.
 
 Not the device SDK (one thread per client would measure the SDK, not the hub): one asyncio
-Protocol per connection, a small window of in-flight publishes, PUBACK latency per message.
+Protocol per connection, PUBACK latency per message. Closed loop by default (a small window of
+in-flight publishes per connection); with `rate`, open loop: publishes go out on a fixed
+schedule whatever the acknowledgements do, round robin over the connections, and latency is
+counted from each message's scheduled time, so a stalled hub cannot hide its queueing
+(no coordinated omission).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ class _Client(asyncio.Protocol):
         for packet in self.decoder.feed(data):
             if isinstance(packet, Connack) and not self.connack.done():
                 self.connack.set_result(packet.return_code)
-            elif isinstance(packet, Puback):
+            elif type(packet) is Puback:
                 started = self.sent.pop(packet.packet_id, None)
                 if started is not None:
                     self.latencies.append(now - started)
@@ -89,6 +93,32 @@ async def publish_all(client: _Client, topic: str, body: bytes, count: int, wind
     await client.done.wait()
 
 
+async def publish_at_rate(
+    clients: list[tuple[_Client, str]], body: bytes, total: int, rate: float
+) -> None:
+    """Open loop: message k is due at start + k / rate, sent on connection k mod N."""
+    count = len(clients)
+    for i, (client, _) in enumerate(clients):
+        client.expected = total // count + (1 if i < total % count else 0)
+        client.limit = 1 << 30
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    sent = 0
+    while sent < total:
+        now = loop.time()
+        due = min(total, int((now - start) * rate) + 1)
+        while sent < due:
+            client, topic = clients[sent % count]
+            if client.transport is not None and not client.transport.is_closing():
+                packet_id = sent // count % 65535 + 1
+                # The scheduled time, not the time of writing: lateness counts as latency.
+                client.sent[packet_id] = time.perf_counter() - (now - start - sent / rate)
+                client.transport.write(encode_publish(topic, body, 1, packet_id))
+            sent += 1
+        await asyncio.sleep(max(0.0, start + sent / rate - loop.time()))
+    await asyncio.gather(*(c.done.wait() for c, _ in clients if c.expected))
+
+
 async def run(
     host: str,
     port: int,
@@ -99,9 +129,11 @@ async def run(
     window: int = 10,
     concurrency: int = 200,
     hold: Callable[[], object] | None = None,
+    rate: float | None = None,
 ) -> Results:
     """Connect `devices` clients (`credentials(i)` → client id, username, password, topic),
-    then publish `messages` from each; `hold` runs while all are connected and idle."""
+    then publish `messages` from each; `hold` runs while all are connected and idle. With
+    `rate` (messages/s over all clients) the publishing is open loop instead."""
     results = Results()
     clients: list[tuple[_Client, str]] = []
     gate = asyncio.Semaphore(concurrency)
@@ -128,7 +160,10 @@ async def run(
         b'"padding": "' + b"x" * 110 + b'"}'
     )
     started = time.perf_counter()
-    await asyncio.gather(*(publish_all(c, t, body, messages, window) for c, t in clients))
+    if rate:
+        await publish_at_rate(clients, body, messages * len(clients), rate)
+    else:
+        await asyncio.gather(*(publish_all(c, t, body, messages, window) for c, t in clients))
     results.publish_seconds = time.perf_counter() - started
     for client, _ in clients:
         results.latencies.extend(client.latencies)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -20,9 +21,10 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fleethub import __version__, api, datadir, tls
+from fleethub import __version__, api, datadir, tls, web
 from fleethub.api import operations
 from fleethub.api.portal import oidc
+from fleethub.bus import open_bus
 from fleethub.http import RawPathMiddleware
 from fleethub.hub.auth.service import HubNames
 from fleethub.hub.central.application import Application
@@ -30,6 +32,8 @@ from fleethub.hub.clock import Clock, system_clock
 from fleethub.hub.hub import Hub, HubConfig, HubStores
 from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
 from fleethub.hub.jobs.service import JobAdapters
+from fleethub.hub.messaging.consumer_groups import ConsumerGroups
+from fleethub.hub.ports import Bus
 from fleethub.metrics import Metrics
 from fleethub.remote.blobs import BlobStorage
 from fleethub.remote.client import new_client
@@ -37,6 +41,7 @@ from fleethub.remote.iothub import HttpSourceHub
 from fleethub.settings import Settings
 from fleethub.store import Store, open_store
 from fleethub.transports import https
+from fleethub.transports.amqp import websocket as amqp_websocket
 from fleethub.transports.amqp.peer import EventHubConfig, PeerContext
 from fleethub.transports.amqp.server import AmqpServer
 from fleethub.transports.mqtt import tls as mqtt_tls
@@ -115,13 +120,23 @@ def central_application(identity: datadir.HubIdentity) -> Application:
 
 
 def eventhub_config(settings: Settings) -> EventHubConfig:
-    groups = {"$default", *(g.lower() for g in settings.eventhub_consumer_groups)}
     return EventHubConfig(
         name=settings.eventhub_name,
         partitions=settings.eventhub_partitions,
-        consumer_groups=frozenset(groups),
         retention_seconds=settings.eventhub_retention_hours * 3600,
     )
+
+
+@contextlib.asynccontextmanager
+async def consumer_groups(settings: Settings) -> AsyncIterator[ConsumerGroups]:
+    """The built-in endpoint's consumer groups in the store a node with these settings uses,
+    for the CLI; running nodes see a change within one housekeeping pass."""
+    store = await open_store(settings.store_url(), schema=settings.store_schema)
+    try:
+        configured = frozenset(settings.eventhub_consumer_groups)
+        yield ConsumerGroups(store.consumer_groups, system_clock, configured)
+    finally:
+        await store.close()
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -150,9 +165,31 @@ def portal_oidc(settings: Settings) -> oidc.OidcSettings:
     )
 
 
+def web_config(settings: Settings, identity: datadir.HubIdentity) -> web.WebConfig:
+    """The portal's session secret and administrator (hub.json) and OIDC sign-in (#7)."""
+    portal = identity.portal
+    assert portal is not None  # datadir.init() always sets it
+    return web.WebConfig(
+        session_secret=portal.session_secret,
+        admin_user=portal.admin_user,
+        admin_hash=portal.admin_hash,
+        ca_path=tls.TlsFiles.in_dir(settings.data_dir).ca_cert,
+        save_admin_hash=functools.partial(datadir.set_portal_admin_hash, settings.data_dir),
+        oidc=web.OidcConfig(
+            authority=settings.oidc_authority,
+            client_id=settings.oidc_client_id,
+            scope=settings.oidc_scope,
+            metadata_url=settings.oidc_metadata_url,
+        ),
+    )
+
+
 def node_id(settings: Settings) -> str:
     """Stable across restarts, so a restarted node takes back its own job leases at once."""
-    return f"{socket.gethostname()}:{settings.data_dir.resolve()}"[:256]
+    if settings.node_id:
+        return settings.node_id
+    where = f"{socket.gethostname()}:{settings.data_dir.resolve()}"
+    return f"{where}:{settings.https_port}"[:256]
 
 
 class _Server(uvicorn.Server):
@@ -171,6 +208,7 @@ class Node:
     clock: Clock = system_clock
     store: Store | None = None
     hub: Hub | None = None
+    bus: Bus | None = None
     https_port: int = 0
     mqtt_port: int = 0
     mqtt_plain_port: int | None = None
@@ -202,14 +240,19 @@ class Node:
             configurations=store.configurations,
             avatars=store.avatars,
             jobs=job_adapters(s, store, self._outbound_client()),
+            consumer_groups=store.consumer_groups,
         )
         configured = dataclasses.replace(
             hub_config(identity),
             node_id=node_id(s),
             builtin_events=frozenset(s.eventhub_events),
             hub_name=s.eventhub_name,
+            consumer_groups=frozenset(s.eventhub_consumer_groups),
+            retention_seconds=s.eventhub_retention_hours * 3600,
         )
-        self.hub = Hub(configured, stores, self.clock)
+        self.bus = open_bus(s.bus, configured.node_id, s.bus_prefix)
+        self.hub = Hub(configured, stores, self.clock, self.bus)
+        await self.hub.join()
         limits = RunnerLimits(jobs=s.jobs_concurrency, device_rate=s.jobs_device_rate)
         self._jobs = JobRunner(self.hub, limits)
         self._jobs.start()
@@ -219,6 +262,7 @@ class Node:
         metrics = Metrics()
         app = build_http_app(self.hub, metrics, self._ready, calls)
         setattr(app.state, oidc.STATE, portal_oidc(s))
+        web.mount(app, web_config(s, identity))  # the portal under /ui/ (#7)
         files = tls.TlsFiles.in_dir(s.data_dir)
         self._mqtt = MqttServer(calls)
         context = mqtt_tls.server_context(
@@ -228,8 +272,10 @@ class Node:
         if s.mqtt_plain_port is not None:
             log.warning("plain-TCP MQTT is on (port %s): for benchmarks only", s.mqtt_plain_port)
             self.mqtt_plain_port = await self._mqtt.listen(s.host, s.mqtt_plain_port, None)
+        await self.hub.consumer_groups.refresh()  # attaches check them without I/O
         self._amqp = AmqpServer(PeerContext(self.hub, eventhub_config(s)))
         self.amqp_port = await self._amqp.listen(s.host, s.amqp_port, tls.server_context(files))
+        app.router.routes.append(amqp_websocket.route(self._amqp))
         self._housekeeping = asyncio.create_task(self.hub.run_housekeeping())
         worker = self.hub.configurations.worker
         worker.request_all()  # catch up with whatever changed while this node was down
@@ -256,12 +302,16 @@ class Node:
         return self._outbound
 
     async def _ready(self) -> bool:
-        if self.store is None:
+        """Ready only while both the store and the bus answer."""
+        if self.store is None or self.bus is None:
             return False
         try:
             await self.store.ping()
         except Exception:
             log.warning("store does not answer", exc_info=True)
+            return False
+        if not await self.bus.ping():
+            log.warning("bus does not answer")
             return False
         return True
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fleethub import tls
+from fleethub.hub.auth.passwords import hash_password, new_password
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.roles import BootstrapToken, hash_secret, new_secret, token_text
 from fleethub.hub.auth.tokens import DEFAULT_LIFETIME
@@ -39,10 +41,21 @@ class CentralConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PortalConfig:
+    """The web portal's cookie-signing secret and its local administrator, whose password
+    `fleethub init` prints once; only its argon2 hash is kept."""
+
+    session_secret: str
+    admin_user: str = "admin"
+    admin_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HubIdentity:
     hostnames: list[str]
     policies: list[Policy]
     central: CentralConfig | None = None
+    portal: PortalConfig | None = None
 
     def policy(self, name: str) -> Policy:
         for policy in self.policies:
@@ -73,10 +86,18 @@ def init(data_dir: Path, extra_names: list[str]) -> HubIdentity:
         if identity.central is None:  # a data dir from before the IoT Central API
             identity = replace(identity, central=_new_central())
             _save(data_dir, identity)
+        if identity.portal is None:  # a data dir from before the web portal
+            identity = replace(identity, portal=PortalConfig(secrets.token_urlsafe(32)))
+            _save(data_dir, identity)
         return identity
     names = list(dict.fromkeys([*tls.DEFAULT_NAMES, *extra_names]))
     tls.create_ca_and_server(tls.TlsFiles.in_dir(data_dir), names)
-    identity = HubIdentity(hostnames=names, policies=default_policies(), central=_new_central())
+    identity = HubIdentity(
+        hostnames=names,
+        policies=default_policies(),
+        central=_new_central(),
+        portal=PortalConfig(secrets.token_urlsafe(32)),
+    )
     _save(data_dir, identity)
     return identity
 
@@ -96,6 +117,12 @@ def _save(data_dir: Path, identity: HubIdentity) -> None:
     }
     if identity.central is not None:
         body["central"] = _central_json(identity.central)
+    if identity.portal is not None:
+        body["portal"] = {
+            "sessionSecret": identity.portal.session_secret,
+            "adminUser": identity.portal.admin_user,
+            "adminPasswordHash": identity.portal.admin_hash,
+        }
     path = hub_file(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -109,7 +136,17 @@ def load(data_dir: Path) -> HubIdentity:
         for p in body["policies"]
     ]
     central = _central_of(body["central"]) if "central" in body else None
-    return HubIdentity(hostnames=list(body["hostnames"]), policies=policies, central=central)
+    portal = None
+    if isinstance(body.get("portal"), dict):
+        given = body["portal"]
+        portal = PortalConfig(
+            str(given["sessionSecret"]),
+            str(given.get("adminUser") or "admin"),
+            given.get("adminPasswordHash"),
+        )
+    return HubIdentity(
+        hostnames=list(body["hostnames"]), policies=policies, central=central, portal=portal
+    )
 
 
 def _new_central() -> CentralConfig:
@@ -155,6 +192,24 @@ def mint_central_admin(data_dir: Path) -> str:
     admin = BootstrapToken(CENTRAL_ADMIN_ID, hash_secret(secret), expiry)
     _save(data_dir, replace(identity, central=replace(identity.central, admin=admin)))
     return token_text(identity.central.app_id, CENTRAL_ADMIN_ID, secret, expiry)
+
+
+def mint_portal_admin(data_dir: Path) -> str:
+    """A new password for the portal's local administrator: its argon2 hash goes to hub.json;
+    the password is returned once and kept nowhere."""
+    identity = init(data_dir, [])
+    assert identity.portal is not None  # init() always sets it
+    password = new_password()
+    portal = replace(identity.portal, admin_hash=hash_password(password))
+    _save(data_dir, replace(identity, portal=portal))
+    return password
+
+
+def set_portal_admin_hash(data_dir: Path, admin_hash: str) -> None:
+    """Keep a new argon2 hash for the portal's administrator (the portal's settings page)."""
+    identity = load(data_dir)
+    assert identity.portal is not None  # init() always sets it
+    _save(data_dir, replace(identity, portal=replace(identity.portal, admin_hash=admin_hash)))
 
 
 def connection_string(

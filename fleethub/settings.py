@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         description="Notifications the built-in endpoint also serves, as Azure routes would.",
     )
     eventhub_retention_hours: float = Field(
-        24.0, gt=0, description="How far back the built-in endpoint serves telemetry."
+        24.0, gt=0, description="How long telemetry is kept (and served by the built-in endpoint)."
     )
     device_rate_limit: float = Field(
         1000.0, ge=0, description="Telemetry messages per second per device connection (0: off)."
@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         None, description="PostgreSQL schema to use (created if missing); default: search_path."
     )
     bus: str = Field("local", description="'local' (one process) or a nats:// URL.")
+    bus_prefix: str = Field(
+        "fleethub",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Names the cluster's NATS subjects and KV buckets; one per cluster.",
+    )
+    node_id: str | None = Field(
+        None, max_length=200, description="This node's name in a cluster; default host:port."
+    )
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Lowest level logged."

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from fleethub.app import build_http_app, job_adapters
+from fleethub.bus.local import LocalBus
 from fleethub.hub.auth import sas
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.service import HubNames
@@ -100,8 +101,9 @@ async def hub(
         configurations=store.configurations,
         avatars=store.avatars,
         jobs=job_adapters(Settings(data_dir=tmp_path), store, outbound),
+        consumer_groups=store.consumer_groups,
     )
-    hub = Hub(config, stores, clock)
+    hub = Hub(config, stores, clock, LocalBus())
     yield hub
     # Configuration passes run in the background (#5): let them finish before the store closes,
     # then stop every background task the hub owns.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fleethub.cli import credentials, device_cas, init, serve
+from fleethub.cli import consumer_groups, credentials, device_cas, init, serve
 
 app = typer.Typer(
     name="fleethub",
@@ -17,6 +17,7 @@ app.command("serve")(serve.serve)
 app.command("connection-string")(credentials.connection_string)
 app.command("ca-path")(credentials.ca_path)
 app.add_typer(device_cas.app, name="device-ca")
+app.add_typer(consumer_groups.app, name="consumer-group")
 
 
 def main() -> None:

@@ -26,6 +26,13 @@ def init(
             help="Mint a new IoT Central administrator API token (replaces the previous one).",
         ),
     ] = False,
+    portal_admin_password: Annotated[
+        bool,
+        typer.Option(
+            "--portal-admin-password",
+            help="Set a new password for the web portal's administrator (replaces the old one).",
+        ),
+    ] = False,
 ) -> None:
     """Create the data dir with a CA, a server certificate and the shared access policies."""
     existed = datadir.is_initialised(data_dir)
@@ -39,6 +46,14 @@ def init(
     typer.echo(f"Certificate names: {', '.join(identity.hostnames)}")
     typer.echo(f"Policies: {', '.join(p.name for p in identity.policies)}")
     typer.echo(f"CA certificate: {files.ca_cert.resolve()}")
+    assert identity.portal is not None  # init() always sets it
+    if portal_admin_password or identity.portal.admin_hash is None:
+        # Shown once: only its argon2 hash is kept in hub.json (the web portal, #7).
+        password = datadir.mint_portal_admin(data_dir)
+        typer.echo(
+            f"Web portal administrator (/ui/): user {identity.portal.admin_user}, "
+            f"password {password} (shown once, keep it secret)"
+        )
     if mint:
         # Shown once: only its SHA-256 is kept; `fleethub serve` adopts it (issue #4).
         token = datadir.mint_central_admin(data_dir)

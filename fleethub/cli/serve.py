@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,6 +118,11 @@ def serve(
     if not datadir.is_initialised(settings.data_dir):
         datadir.init(settings.data_dir, [])
         typer.echo(f"Initialised {settings.data_dir} (CA, server certificate, policies).")
+        password = datadir.mint_portal_admin(settings.data_dir)  # shown once (#7)
+        typer.echo(
+            f"Web portal administrator (/ui/): user admin, password {password} "
+            "(shown once, keep it secret)"
+        )
     _run(settings)
 
 
@@ -133,8 +139,28 @@ def _run(settings: Settings) -> None:
 async def _serve(settings: Settings) -> None:
     node = Node(settings)
     await node.start()
+    _tune_gc()
     _banner(settings, node)
     await node.serve()
+
+
+#: Allocations of container objects between young-generation collections (CPython: 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def _tune_gc() -> None:
+    """Keep the cyclic GC off the hot path (docs/performance.md, "Garbage collection").
+
+    Everything built at start-up (modules, schemas, routes, models) lives as long as the
+    process: freezing it takes it out of every later collection. The larger young threshold
+    lets short-lived per-message objects die before a collection sees them, instead of being
+    traversed and promoted while their batch commits. This is the process's entry point, so
+    tests, which build nodes in-process, keep CPython's defaults.
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def _banner(settings: Settings, node: Node) -> None:
@@ -145,6 +171,7 @@ def _banner(settings: Settings, node: Node) -> None:
     lines = [
         "fleethub is serving",
         f"  Service REST API   {base}/  (OpenAPI docs at {base}/docs)",
+        f"  Web portal         {base}/ui/",
         f"  Device MQTT/TLS    mqtts://{host}:{node.mqtt_port}",
         f"  Device WebSocket   wss://{host}:{node.https_port}/$iothub/websocket",
         f"  Service AMQPS      amqps://{host}:{node.amqp_port}",

@@ -23,6 +23,10 @@ class ArgumentNull(HubError):
     """A required value is missing."""
 
 
+class DeviceDefinedMultipleTimes(ArgumentInvalid):
+    """A bulk registry request names the same identity twice (Azure's 400011)."""
+
+
 class DeviceNotFound(HubError):
     pass
 
@@ -172,3 +176,10 @@ class ConfigurationAlreadyExists(HubError):
 
 class CapabilityAlreadyExists(HubError):
     """The model already has a command (telemetry, property) of that name."""
+
+
+# The Event Hub-compatible built-in endpoint (issue #8).
+
+
+class ConsumerGroupNotFound(HubError):
+    """No consumer group of that name on the built-in endpoint."""

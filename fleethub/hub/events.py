@@ -44,6 +44,16 @@ class TwinChanged:
     module_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """An identity connected to or disconnected from this node (after the debounce)."""
+
+    device_id: str
+    module_id: str | None
+    connected: bool
+    at: float
+
+
 class Listeners(Generic[E]):
     """Awaitable callbacks; one failing listener is logged and never breaks the caller."""
 

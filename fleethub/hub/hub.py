@@ -11,8 +11,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from fleethub.hub import presence
 from fleethub.hub.auth.policies import Policy
-from fleethub.hub.auth.service import HubNames
+from fleethub.hub.auth.service import HubNames, ServiceTokens
 from fleethub.hub.auth.tokens import ApiTokens
 from fleethub.hub.central.application import Application, CentralApp, CentralParts
 from fleethub.hub.clock import Clock
@@ -25,6 +26,7 @@ from fleethub.hub.lorawan.concentrators import Concentrators
 from fleethub.hub.lorawan.devices import LoraDevices
 from fleethub.hub.lorawan.models import LoraModels
 from fleethub.hub.messaging.c2d import C2DLimits, CloudToDevice
+from fleethub.hub.messaging.consumer_groups import ConsumerGroups
 from fleethub.hub.messaging.notifications import BuiltInEvents
 from fleethub.hub.messaging.telemetry import Telemetry
 from fleethub.hub.methods import Methods
@@ -33,9 +35,12 @@ from fleethub.hub.models.conformance import Conformance
 from fleethub.hub.ports import (
     ApiTokenStore,
     AvatarStore,
+    Bus,
+    BusMessage,
     C2DQueue,
     CommandLog,
     ConfigurationStore,
+    ConsumerGroupStore,
     DeviceProfileStore,
     FeedbackStore,
     IdentityStore,
@@ -47,6 +52,9 @@ from fleethub.hub.registry.service import Registry
 from fleethub.hub.twins.service import Twins
 
 log = logging.getLogger(__name__)
+
+#: Housekeeping rounds between two sweeps of states a dead node left (hub/presence.py).
+SWEEP_EVERY = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,10 @@ class HubConfig:
     #: "twinChangeEvents", "deviceLifecycleEvents"; and the hub name they carry.
     builtin_events: frozenset[str] = frozenset()
     hub_name: str = "fleethub"
+    #: The built-in endpoint's consumer groups from the settings (besides `$Default` and the
+    #: stored ones), and how long telemetry is kept: housekeeping prunes older records.
+    consumer_groups: frozenset[str] = frozenset()
+    retention_seconds: float = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +94,24 @@ class HubStores:
     avatars: AvatarStore
     #: Job stores and outbound adapters; None only where jobs are never run.
     jobs: JobAdapters | None = None
+    #: Consumer groups created through the API (#8); None: only `$Default` and the settings'.
+    consumer_groups: ConsumerGroupStore | None = None
 
 
 class Hub:
-    def __init__(self, config: HubConfig, stores: HubStores, clock: Clock) -> None:
+    def __init__(self, config: HubConfig, stores: HubStores, clock: Clock, bus: Bus) -> None:
         self.config = config
         self.clock = clock
+        #: Service SAS tokens already verified (the REST faces' per-request check).
+        self.service_tokens = ServiceTokens()
         self.registry = Registry(stores.identities, clock)
         self.twins = Twins(stores.identities, clock)
         self.jobs = Jobs(stores.jobs, clock, config.node_id)
-        self.connections = Connections(self.registry.set_connection)
+        self.bus = bus
+        self.connections = Connections(self.registry.set_connection, bus)
         self.methods = Methods(self.registry, self.connections)
         self.telemetry = Telemetry(stores.telemetry, stores.identities, clock)
+        self.consumer_groups = ConsumerGroups(stores.consumer_groups, clock, config.consumer_groups)
         self.c2d = CloudToDevice(
             stores.c2d, stores.feedback, self.registry, self.connections, clock, config.c2d
         )
@@ -144,13 +162,22 @@ class Hub:
         self.registry.changed.add(self._identity_changed)
 
     async def _tell_desired(self, event: DesiredChanged) -> None:
-        link = self.connections.get(event.device_id, event.module_id)
-        if link is not None:
-            link.send_desired(event.patch)
+        await self.connections.send_desired(event.device_id, event.module_id, event.patch)
 
     async def _identity_changed(self, event: IdentityChanged) -> None:
         if event.change == "deleted" or not event.enabled:
-            self.connections.close(event.device_id, event.module_id, f"identity {event.change}")
+            reason = f"identity {event.change}"
+            await self.connections.close(event.device_id, event.module_id, reason)
+
+    async def join(self) -> None:
+        """Connect to the bus and answer the other nodes of a cluster (app.py, at start)."""
+        self.configurations.worker.lease = lambda: self.bus.lease("configurations")
+        await self.bus.start(self.connections.on_broadcast, self._on_request)
+
+    async def _on_request(self, message: BusMessage) -> BusMessage:
+        if message.get("kind") == "method":
+            return await self.methods.answer(message)
+        return {"error": "ArgumentInvalid", "message": f"unknown request {message.get('kind')!r}"}
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run background work that nobody awaits; failures are logged, never lost."""
@@ -164,12 +191,19 @@ class Hub:
             log.error("background task failed", exc_info=task.exception())
 
     async def run_housekeeping(self, interval: float = 5.0) -> None:
-        """Expire C2D messages and flush activity times, forever (started by app.py)."""
+        """Expire C2D messages, flush activity times, prune telemetry past the retention and
+        reload the consumer groups, forever (started by app.py)."""
+        rounds = 0
         while True:
             await asyncio.sleep(interval)
+            rounds += 1
             try:
+                if rounds % SWEEP_EVERY == 1:
+                    await presence.sweep(self.twins, self.registry, self.connections)
                 await self.c2d.expire()
                 await self.telemetry.record_activity()
+                await self.telemetry.prune(self.config.retention_seconds)
+                await self.consumer_groups.refresh()
             except Exception:
                 log.exception("housekeeping failed; retrying")
 
@@ -177,6 +211,7 @@ class Hub:
         await self.configurations.worker.close()
         await self.central.commands.close()
         await self.connections.drain()
+        await self.bus.close()
         await self.registry.close()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

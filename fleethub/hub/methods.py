@@ -2,6 +2,9 @@
 
 A request still pending when the device drops is published again when it reconnects: the
 device SDK discards queued requests on disconnect, expecting IoT Hub to resend (wire §4.5).
+
+A device connected to another node of a cluster is asked through the bus (#9): the request
+goes to that node, which calls the device as if the call had been made there.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import orjson
 from fleethub.hub.auth.principal import Permission, Principal, require
 from fleethub.hub.connections import Connections
 from fleethub.hub.errors import ArgumentInvalid, DeviceNotOnline, GatewayTimeout
-from fleethub.hub.ports import DeviceLink
+from fleethub.hub.ports import BusMessage, DeviceLink
 from fleethub.hub.registry.service import Registry
 
 MIN_RESPONSE_TIMEOUT = 5
 MAX_TIMEOUT = 300
 DEFAULT_RESPONSE_TIMEOUT = 30
+#: Beyond the response timeout, how long to wait for the node holding the device to answer.
+_BUS_GRACE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,24 +71,67 @@ class Methods:
             raise ArgumentInvalid("methodName must be 1 to 128 characters.")
         await self._registry.find(device_id, module_id)
         try:
-            link = await self._connections.wait_for(device_id, module_id, connect_timeout)
+            target = await self._connections.find(device_id, module_id, connect_timeout)
         except TimeoutError:
             raise DeviceNotOnline(f"The device '{device_id}' is not online.") from None
+        request = _Pending(device_id, module_id, name, orjson.dumps(payload))
+        if isinstance(target, str):
+            return await self._ask_node(target, request, response_timeout)
+        return await self._call(target, request, response_timeout)
+
+    async def _call(self, link: DeviceLink, pending: _Pending, seconds: int) -> MethodResult:
         request_id = format(next(self._ids), "x")
-        pending = _Pending(device_id, module_id, name, orjson.dumps(payload))
         self._pending[request_id] = pending
         try:
-            if not link.send_method(request_id, name, pending.payload):
+            if not link.send_method(request_id, pending.name, pending.payload):
                 raise DeviceNotOnline(
-                    f"The device '{device_id}' is connected but not listening for methods."
+                    f"The device '{pending.device_id}' is connected but not listening for methods."
                 )
-            return await asyncio.wait_for(asyncio.shield(pending.answer), response_timeout)
+            async with asyncio.timeout(seconds):
+                return await asyncio.shield(pending.answer)
         except TimeoutError:
             raise GatewayTimeout(
-                f"The device did not answer '{name}' within {response_timeout} seconds."
+                f"The device did not answer '{pending.name}' within {seconds} seconds."
             ) from None
         finally:
             del self._pending[request_id]
+
+    async def _ask_node(self, node: str, pending: _Pending, seconds: int) -> MethodResult:
+        message = {
+            "kind": "method",
+            "device": pending.device_id,
+            "module": pending.module_id,
+            "name": pending.name,
+            "payload": pending.payload.decode(),
+            "timeout": seconds,
+        }
+        try:
+            answer = await self._connections.bus.request(node, message, seconds + _BUS_GRACE)
+        except TimeoutError:
+            raise GatewayTimeout(
+                f"The device did not answer '{pending.name}' within {seconds} seconds."
+            ) from None
+        error = answer.get("error")
+        if error == "GatewayTimeout":
+            raise GatewayTimeout(answer["message"])
+        if error is not None:
+            raise DeviceNotOnline(answer["message"])
+        return MethodResult(answer["status"], answer["payload"])
+
+    async def answer(self, message: BusMessage) -> BusMessage:
+        """Call a device connected here for another node (a bus request)."""
+        link = self._connections.get(message["device"], message.get("module"))
+        if link is None:
+            text = f"The device '{message['device']}' is not online."
+            return {"error": "DeviceNotOnline", "message": text}
+        pending = _Pending(
+            message["device"], message.get("module"), message["name"], message["payload"].encode()
+        )
+        try:
+            result = await self._call(link, pending, int(message["timeout"]))
+        except (DeviceNotOnline, GatewayTimeout) as error:
+            return {"error": type(error).__name__, "message": error.message}
+        return {"status": result.status, "payload": result.payload}
 
     def respond(self, link: DeviceLink, request_id: str, status: int, payload: bytes) -> None:
         """A device's answer; ignored unless it answers a request made to that identity."""

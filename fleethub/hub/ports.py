@@ -6,7 +6,7 @@ which adapters stand behind them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from fleethub.hub.jobs.job import (
     TwinWrite,
 )
 from fleethub.hub.lorawan.records import Avatar
+from fleethub.hub.messaging.consumer_groups import ConsumerGroup
 from fleethub.hub.messaging.message import C2DMessage, D2CRecord, FeedbackBatch, FeedbackRecord
 from fleethub.hub.models.record import ModelRecord
 from fleethub.hub.query.ast import Expr, JobsQuery, Query
@@ -89,6 +90,9 @@ class IdentityStore(Protocol):
 
 
 class TelemetryLog(Protocol):
+    async def contains(self, device_id: str, module_id: str | None, message_id: str) -> bool:
+        """Whether a record with this message id from this identity is stored (resends)."""
+
     async def append(self, record: D2CRecord) -> None:
         """Return once the record is durable; concurrent appends share one group commit.
 
@@ -105,8 +109,21 @@ class TelemetryLog(Protocol):
     ) -> list[D2CRecord]:
         """Records in sequence order, optionally for one device and an enqueued-time range."""
 
-    async def prune(self, older_than: float) -> int:
-        """Delete records enqueued before `older_than` (retention); return how many."""
+    async def prune(self, older_than: float, max_rows: int | None = None) -> int:
+        """Delete records enqueued before `older_than` (retention), oldest first, in chunks
+        of one transaction each, stopping after about `max_rows`; return how many."""
+
+
+class ConsumerGroupStore(Protocol):
+    """Consumer groups created through the service REST API or the CLI (issue #8)."""
+
+    async def add(self, group: ConsumerGroup) -> bool:
+        """Insert unless a group of that name (any case) exists; True if inserted."""
+
+    async def list(self) -> list[ConsumerGroup]: ...
+
+    async def remove(self, name: str) -> bool:
+        """Delete the group of that name (any case); False if there was none."""
 
 
 class C2DQueue(Protocol):
@@ -145,6 +162,9 @@ class FeedbackStore(Protocol):
     async def complete(self, token: str) -> bool: ...
 
     async def abandon(self, token: str) -> bool: ...
+
+    async def recent(self, device_id: str, limit: int) -> list[FeedbackRecord]:
+        """The device's records not yet completed, newest first; locks are left alone."""
 
 
 class DeviceLink(Protocol):
@@ -406,3 +426,48 @@ class AvatarStore(Protocol):
         """Insert or replace."""
 
     async def delete(self, model_id: str) -> bool: ...
+
+
+#: A broadcast from another node: a small JSON-able dict with a "kind".
+BusMessage = dict[str, Any]
+#: Answers a request addressed to this node (a direct method for a device connected here).
+RequestHandler = Callable[[BusMessage], Awaitable[BusMessage]]
+BroadcastHandler = Callable[[BusMessage], Awaitable[None]]
+
+
+class Bus(Protocol):
+    """Reaches the other nodes of a cluster (#9). `bus.local` is one process with no others;
+    `bus.nats` is core NATS for requests and broadcasts plus JetStream KV for presence and
+    leases. Every method raises ServiceUnavailable when the bus cannot be reached.
+    """
+
+    node_id: str
+
+    async def start(self, on_broadcast: BroadcastHandler, on_request: RequestHandler) -> None:
+        """Connect, announce this node and start delivering to the handlers."""
+
+    async def close(self) -> None:
+        """Withdraw this node's presence entries and disconnect."""
+
+    async def ping(self) -> bool:
+        """True when the bus answers (readiness)."""
+
+    async def broadcast(self, message: BusMessage) -> None:
+        """Deliver to every other node (at most once; no reply)."""
+
+    async def request(self, node_id: str, message: BusMessage, within: float) -> BusMessage:
+        """Ask one node; TimeoutError when it does not answer within `within` seconds."""
+
+    async def claim(self, key: str) -> int:
+        """Record that this node now holds `key` (an identity's link); returns a number that
+        grows with every claim of any key, so the newest claim wins a race."""
+
+    async def release(self, key: str) -> None:
+        """Forget `key` if this node still holds it."""
+
+    async def locate(self, key: str) -> str | None:
+        """The node holding `key`, or None."""
+
+    async def lease(self, name: str) -> bool:
+        """True while this node holds the named cluster-wide lease (renewed by asking again
+        before it lapses); one node at a time does singleton work such as full passes."""

@@ -12,6 +12,7 @@ from fleethub.store.avatars import FileAvatars, SqlAvatars
 from fleethub.store.c2d import SqlC2DQueue
 from fleethub.store.central import SqlCommandLog, SqlDeviceProfiles, SqlRecentTelemetry
 from fleethub.store.configurations import SqlConfigurations
+from fleethub.store.consumer_groups import SqlConsumerGroups
 from fleethub.store.database import Database
 from fleethub.store.device_models import SqlModels
 from fleethub.store.feedback import SqlFeedbackStore
@@ -42,6 +43,7 @@ class Store:
     job_devices: SqlJobDevices
     configurations: SqlConfigurations
     avatars: FileAvatars | SqlAvatars
+    consumer_groups: SqlConsumerGroups
 
     async def ping(self) -> None:
         """Raise if the database does not answer (readiness checks)."""
@@ -78,6 +80,7 @@ async def open_store(url: str, *, schema: str | None = None) -> Store:
         job_devices=SqlJobDevices(db),
         configurations=SqlConfigurations(db),
         avatars=_avatars(url, db),
+        consumer_groups=SqlConsumerGroups(db),
     )
 
 

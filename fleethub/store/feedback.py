@@ -77,6 +77,13 @@ class SqlFeedbackStore:
                     await conn.execute(sa.delete(t).where(t.c.lock_token == token))
                 ).rowcount > 0
 
+    async def recent(self, device_id: str, limit: int) -> list[FeedbackRecord]:
+        statement = sa.select(t).where(t.c.device_id == device_id).order_by(t.c.id.desc())
+        with unavailable_on_error():
+            async with self._db.read() as conn:
+                rows = await conn.execute(statement.limit(limit))
+        return [_record(row) for row in rows]
+
     async def abandon(self, token: str) -> bool:
         statement = (
             sa.update(t).where(t.c.lock_token == token).values(lock_token=None, locked_until=None)

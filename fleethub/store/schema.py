@@ -54,8 +54,9 @@ identities = sa.Table(
     sa.Column("reported_version", sa.BigInteger, nullable=False, server_default="1"),
     sa.Column("twin_version", sa.BigInteger, nullable=False, server_default="1"),
     sa.Index("ix_identities_module_device", "module_id", "device_id"),
-    sa.Index("ix_identities_status", "status"),
-    sa.Index("ix_identities_connection_state", "connection_state"),
+    # Filter and page order at once: `WHERE status = ?` pages by (device_id, module_id).
+    sa.Index("ix_identities_status_key", "status", "module_id", "device_id"),
+    sa.Index("ix_identities_connection_key", "connection_state", "module_id", "device_id"),
     sa.Index("ix_identities_model_id", "model_id"),
 )
 
@@ -90,7 +91,16 @@ messages = sa.Table(
     sa.Column("auth_method", sa.String(32), nullable=False),
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("validation", sa.Text(), nullable=True),
+    # Also in `system`; a column of its own so a device's resend (MQTT DUP) is found (#9).
+    sa.Column("message_id", sa.Text(), nullable=True),
     sa.Index("ix_messages_device_sequence", "device_id", "sequence_number"),
+    sa.Index(
+        "ix_messages_message_id",
+        "device_id",
+        "message_id",
+        sqlite_where=sa.text("message_id IS NOT NULL"),
+        postgresql_where=sa.text("message_id IS NOT NULL"),
+    ),
     sa.Index("ix_messages_enqueued_time", "enqueued_time"),
     sqlite_autoincrement=True,
 )
@@ -290,4 +300,14 @@ model_avatars = sa.Table(
     sa.Column("content_type", sa.String(32), nullable=False),
     sa.Column("data", sa.LargeBinary(), nullable=False),
     sa.Column("updated_time", sa.Double(), nullable=False),
+)
+
+# Consumer groups of the Event Hub-compatible endpoint created through the API or the CLI
+# (issue #8); `key` is the name lower-cased, since Event Hubs compares names that way.
+consumer_groups = sa.Table(
+    "consumer_groups",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("created_time", sa.Double(), nullable=False),
 )

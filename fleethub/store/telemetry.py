@@ -47,6 +47,7 @@ _COLUMNS = (
     "auth_method",
     "source",
     "validation",
+    "message_id",
 )
 
 
@@ -69,6 +70,7 @@ def _row(record: D2CRecord) -> tuple[Any, ...]:
         record.auth_method,
         record.source,
         record.validation,
+        m.message_id,
     )
 
 
@@ -95,7 +97,7 @@ def _record(row: sa.Row[Any]) -> D2CRecord:
 
 _NAMES = ",".join(_COLUMNS)
 
-#: SQLite: multi-row VALUES; 1,000 rows of 9 parameters stay far below its 32,766 limit.
+#: SQLite: multi-row VALUES; 1,000 rows of 10 parameters stay far below its 32,766 limit.
 _SQLITE_ROWS = 1000
 _SQLITE_ROW = "(" + ",".join("?" * len(_COLUMNS)) + ")"
 
@@ -106,7 +108,9 @@ def _sqlite_insert(rows: int) -> str:
 
 
 #: PostgreSQL: one array per column, whatever the batch size (asyncpg encodes them in C).
-_PG_ARRAYS = ("varchar", "varchar", "float8", "bytea", "text", "text", "varchar", "varchar", "text")
+_PG_ARRAYS = (
+    "varchar", "varchar", "float8", "bytea", "text", "text", "varchar", "varchar", "text", "text",
+)  # fmt: skip
 _PG_UNNEST = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(_PG_ARRAYS, 1))
 _PG_VALUES = ",".join(f"{c}::json" if c in ("properties", "system") else c for c in _COLUMNS)
 _PG_SELECT = f"SELECT {_PG_VALUES} FROM unnest({_PG_UNNEST}) WITH ORDINALITY AS r({_NAMES}, n)"  # noqa: S608 - names and placeholders only
@@ -151,6 +155,20 @@ class SqlTelemetryLog:
     async def close(self) -> None:
         await self.writer.close()
 
+    async def contains(self, device_id: str, module_id: str | None, message_id: str) -> bool:
+        statement = (
+            sa.select(t.c.sequence_number)
+            .where(
+                t.c.device_id == device_id,
+                t.c.message_id == message_id,
+                t.c.module_id == (module_id or ""),
+            )
+            .limit(1)
+        )
+        with unavailable_on_error():
+            async with self._db.read() as conn:
+                return (await conn.execute(statement)).first() is not None
+
     async def append(self, record: D2CRecord) -> None:
         record.sequence_number = await self.writer.append(_row(record))
 
@@ -176,19 +194,22 @@ class SqlTelemetryLog:
             async with self._db.read() as conn:
                 return [_record(row) for row in await conn.execute(statement)]
 
-    async def prune(self, older_than: float) -> int:
+    async def prune(self, older_than: float, max_rows: int | None = None) -> int:
+        # By enqueued time, so the (enqueued_time) index finds the chunk without a scan.
         oldest = (
             sa.select(t.c.sequence_number)
             .where(t.c.enqueued_time < older_than)
-            .order_by(t.c.sequence_number)
+            .order_by(t.c.enqueued_time)
             .limit(self._prune_chunk)
         )
         statement = sa.delete(t).where(t.c.sequence_number.in_(oldest))
         total = 0
         with unavailable_on_error():
-            while True:
+            while max_rows is None or total < max_rows:
+                # One transaction per chunk: waiting group commits take the writer in between.
                 async with self._db.write() as conn:
                     deleted = (await conn.execute(statement)).rowcount
                 total += deleted
                 if deleted < self._prune_chunk:
-                    return total
+                    break
+        return total

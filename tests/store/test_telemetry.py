@@ -93,6 +93,16 @@ async def test_prune_deletes_older_records_in_chunks(store: Store) -> None:
     assert await pruner.prune(T0) == 0
 
 
+async def test_prune_stops_after_max_rows_and_the_next_call_goes_on(store: Store) -> None:
+    """A housekeeping pass prunes a bounded number of rows, whole chunks at a time."""
+    await append_all(store, [record("a", T0 + i) for i in range(12)])
+    pruner = SqlTelemetryLog(store.db, prune_chunk=4)
+
+    assert await pruner.prune(T0 + 100, max_rows=5) == 8  # two chunks of 4 reach 5
+    assert await pruner.prune(T0 + 100, max_rows=5) == 4
+    assert await store.telemetry.read(None, None, None, None, 100) == []
+
+
 async def test_sequence_numbers_are_never_reused_after_prune(store: Store) -> None:
     first = await append_all(store, [record("a", T0 + i) for i in range(3)])
     await store.telemetry.prune(T0 + 100)

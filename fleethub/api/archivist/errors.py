@@ -19,6 +19,7 @@ UNIMPLEMENTED, INTERNAL, UNAVAILABLE, UNAUTHENTICATED = 12, 13, 14, 16
 #: error class → (HTTP status, gRPC code). tests/api/test_error_coverage.py checks it is whole.
 STATUS: dict[type[e.HubError], tuple[int, int]] = {
     e.ArgumentInvalid: (400, INVALID_ARGUMENT),
+    e.DeviceDefinedMultipleTimes: (400, INVALID_ARGUMENT),
     e.ArgumentNull: (400, INVALID_ARGUMENT),
     e.DeviceNotFound: (404, NOT_FOUND),
     e.ModuleNotFound: (404, NOT_FOUND),
@@ -52,6 +53,7 @@ STATUS: dict[type[e.HubError], tuple[int, int]] = {
     e.JobAlreadyExists: (409, ALREADY_EXISTS),
     e.RemoteUnreachable: (502, UNAVAILABLE),
     e.ConfigurationNotFound: (404, NOT_FOUND),
+    e.ConsumerGroupNotFound: (404, NOT_FOUND),
     e.ConfigurationAlreadyExists: (409, ALREADY_EXISTS),
     e.CapabilityAlreadyExists: (409, ALREADY_EXISTS),
 }

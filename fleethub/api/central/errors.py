@@ -19,6 +19,7 @@ from fleethub.hub import errors as e
 #: error class → (HTTP status, IoT Central error code). A test checks every hub error is here.
 STATUS: dict[type[e.HubError], tuple[int, str]] = {
     e.ArgumentInvalid: (400, "BadRequest"),
+    e.DeviceDefinedMultipleTimes: (400, "BadRequest"),
     e.ArgumentNull: (400, "BadRequest"),
     e.DeviceNotFound: (404, "NotFound"),
     e.ModuleNotFound: (404, "NotFound"),
@@ -52,6 +53,7 @@ STATUS: dict[type[e.HubError], tuple[int, str]] = {
     e.JobAlreadyExists: (409, "Conflict"),
     e.RemoteUnreachable: (502, "BadGateway"),
     e.ConfigurationNotFound: (404, "NotFound"),
+    e.ConsumerGroupNotFound: (404, "NotFound"),
     e.ConfigurationAlreadyExists: (409, "Conflict"),
     e.CapabilityAlreadyExists: (409, "Conflict"),
 }

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fleethub.api.iothub import (
     configurations,
+    consumer_groups,
     devices,
     jobs,
     messages,
@@ -21,4 +22,5 @@ def router() -> APIRouter:
     # query first: POST /devices/query must not be taken for a device id.
     for module in (query, devices, twins, methods, messages, statistics, jobs, configurations):
         combined.include_router(module.router)
+    combined.include_router(consumer_groups.router)
     return combined

@@ -8,7 +8,6 @@ from fastapi import Depends, Header, Query, Request
 
 from fleethub.http import HubDep
 from fleethub.hub.auth.principal import Principal
-from fleethub.hub.auth.service import authenticate_policy
 from fleethub.hub.errors import ArgumentInvalid
 
 #: Service API versions Azure has published; requests naming another are refused, as Azure does.
@@ -48,7 +47,7 @@ async def principal(
 ) -> Principal:
     """The caller, from a policy-signed SAS token scoped to this request's resource."""
     resource = request.scope["path"].strip("/")
-    return authenticate_policy(
+    return hub.service_tokens.authenticate(
         request.headers.get("authorization"),
         hub.config.policies,
         hub.config.names,

@@ -83,7 +83,7 @@ async def bulk_devices(
 
 
 def _bulk_item(item: wire.ExportImportDevice) -> bulk.BulkItem:
-    properties = item.properties or wire.PropertyContainer()
+    desired = item.properties.desired if item.properties is not None else None
     mode = "update" if item.importMode == "createOrUpdate" else item.importMode
     return bulk.BulkItem(
         device_id=item.id,
@@ -93,7 +93,7 @@ def _bulk_item(item: wire.ExportImportDevice) -> bulk.BulkItem:
         etag=item.eTag,
         twin_etag=item.twinETag,
         tags=item.tags,
-        desired=wire.strip_system_keys(properties.desired),
+        desired=wire.strip_system_keys(desired),
     )
 
 

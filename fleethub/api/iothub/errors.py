@@ -16,6 +16,7 @@ from fleethub.hub import errors as e
 #: error class → (HTTP status, Azure ErrorCode). A test checks every hub error is here.
 STATUS: dict[type[e.HubError], tuple[int, str]] = {
     e.ArgumentInvalid: (400, "ArgumentInvalid"),
+    e.DeviceDefinedMultipleTimes: (400, "DeviceDefinedMultipleTimes"),
     e.ArgumentNull: (400, "ArgumentNull"),
     e.DeviceNotFound: (404, "DeviceNotFound"),
     e.ModuleNotFound: (404, "ModuleNotFound"),
@@ -51,6 +52,7 @@ STATUS: dict[type[e.HubError], tuple[int, str]] = {
     e.FilterInvalid: (400, "ArgumentInvalid"),
     # IoT Hub configurations and the Portal API (issue #5).
     e.ConfigurationNotFound: (404, "ConfigurationNotFound"),
+    e.ConsumerGroupNotFound: (404, "ConsumerGroupNotFound"),
     e.ConfigurationAlreadyExists: (409, "ConfigurationAlreadyExists"),
     e.CapabilityAlreadyExists: (409, "CapabilityAlreadyExists"),
 }

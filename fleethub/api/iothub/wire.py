@@ -38,15 +38,24 @@ class AuthenticationMechanism(_Model):
     type: Literal["sas", "selfSigned", "certificateAuthority", "none"] = "sas"
 
     def to_domain(self) -> Authentication:
-        keys = self.symmetricKey or SymmetricKey()
-        prints = self.x509Thumbprint or X509Thumbprint()
+        keys, prints = self.symmetricKey, self.x509Thumbprint
         return Authentication(
             type=self.type,
-            primary_key=keys.primaryKey or None,
-            secondary_key=keys.secondaryKey or None,
-            primary_thumbprint=prints.primaryThumbprint or None,
-            secondary_thumbprint=prints.secondaryThumbprint or None,
+            primary_key=(keys and keys.primaryKey) or None,
+            secondary_key=(keys and keys.secondaryKey) or None,
+            primary_thumbprint=(prints and prints.primaryThumbprint) or None,
+            secondary_thumbprint=(prints and prints.secondaryThumbprint) or None,
         )
+
+
+def _auth_of(mechanism: AuthenticationMechanism | None) -> Authentication:
+    # Absent parts are read as their defaults without building default models: bulk imports
+    # convert thousands of items a second, and each model built is a validation.
+    return mechanism.to_domain() if mechanism is not None else Authentication()
+
+
+def _iot_edge(capabilities: DeviceCapabilities | None) -> bool:
+    return capabilities is not None and capabilities.iotEdge
 
 
 class DeviceCapabilities(_Model):
@@ -67,8 +76,8 @@ class Device(_Model):
         return IdentitySpec(
             status=self.status,
             status_reason=self.statusReason,
-            auth=(self.authentication or AuthenticationMechanism()).to_domain(),
-            iot_edge=(self.capabilities or DeviceCapabilities()).iotEdge,
+            auth=_auth_of(self.authentication),
+            iot_edge=_iot_edge(self.capabilities),
             device_scope=self.deviceScope,
             parent_scopes=tuple(self.parentScopes or ()),
         )
@@ -83,7 +92,7 @@ class Module(_Model):
 
     def to_spec(self) -> IdentitySpec:
         return IdentitySpec(
-            auth=(self.authentication or AuthenticationMechanism()).to_domain(),
+            auth=_auth_of(self.authentication),
             managed_by=self.managedBy,
         )
 
@@ -126,14 +135,22 @@ class ExportImportDevice(_Model):
     parentScopes: list[str] | None = None
 
     def to_spec(self) -> IdentitySpec:
+        if self.model_fields_set <= _ITEM_ONLY:  # the common bulk create: an id and a mode
+            return _DEFAULT_SPEC
         return IdentitySpec(
             status=self.status,
             status_reason=self.statusReason,
-            auth=(self.authentication or AuthenticationMechanism()).to_domain(),
-            iot_edge=(self.capabilities or DeviceCapabilities()).iotEdge,
+            auth=_auth_of(self.authentication),
+            iot_edge=_iot_edge(self.capabilities),
             device_scope=self.deviceScope,
             parent_scopes=tuple(self.parentScopes or ()),
         )
+
+
+#: Fields that say nothing about the identity itself; an item with only these gets the
+#: defaults, shared (IdentitySpec and its Authentication are never mutated).
+_ITEM_ONLY = frozenset({"id", "moduleId", "importMode", "eTag", "twinETag", "tags", "properties"})
+_DEFAULT_SPEC = IdentitySpec()
 
 
 def strip_system_keys(doc: dict[str, Any] | None) -> dict[str, Any] | None:

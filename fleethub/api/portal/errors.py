@@ -23,6 +23,7 @@ from fleethub.hub import errors as e
 #: error class → HTTP status. A test checks every hub error is here.
 STATUS: dict[type[e.HubError], int] = {
     e.ArgumentInvalid: 400,
+    e.DeviceDefinedMultipleTimes: 400,
     e.ArgumentNull: 400,
     e.DeviceNotFound: 404,
     e.ModuleNotFound: 404,
@@ -56,6 +57,7 @@ STATUS: dict[type[e.HubError], int] = {
     e.JobAlreadyExists: 409,
     e.RemoteUnreachable: 502,
     e.ConfigurationNotFound: 404,
+    e.ConsumerGroupNotFound: 404,
     e.ConfigurationAlreadyExists: 409,
     e.CapabilityAlreadyExists: 409,
 }

@@ -46,6 +46,51 @@ def authenticate_policy(
     now: float,
 ) -> Principal:
     """Check a service token: policy key, expiry, audience (a prefix of ``resource``)."""
+    policy, _, scope = _verify(authorization, policies, names, now)
+    _check_scope(scope, resource)
+    return Principal(name=policy.name, permissions=policy.permissions)
+
+
+class ServiceTokens:
+    """`authenticate_policy` that remembers tokens it verified.
+
+    Service SDKs sign one token and send it for an hour; remembering it saves the parse and
+    the HMAC of every request. A remembered token is still checked each time for expiry, for
+    its policy being configured with the same keys, and for covering the request's resource.
+    """
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._verified: dict[str, tuple[Policy, int, str, Principal]] = {}
+        self._limit = limit
+
+    def authenticate(
+        self,
+        authorization: str | None,
+        policies: dict[str, Policy],
+        names: HubNames,
+        resource: str,
+        now: float,
+    ) -> Principal:
+        known = self._verified.get(authorization) if authorization else None
+        if known is not None:
+            policy, expiry, scope, principal = known
+            if expiry > now and policies.get(policy.name) is policy:
+                _check_scope(scope, resource)
+                return principal
+        policy, expiry, scope = _verify(authorization, policies, names, now)
+        _check_scope(scope, resource)
+        principal = Principal(name=policy.name, permissions=policy.permissions)
+        if len(self._verified) >= self._limit:
+            self._verified.clear()
+        if authorization:  # always: _verify refuses a missing header
+            self._verified[authorization] = (policy, expiry, scope, principal)
+        return principal
+
+
+def _verify(
+    authorization: str | None, policies: dict[str, Policy], names: HubNames, now: float
+) -> tuple[Policy, int, str]:
+    """The policy that signed the token, its expiry, and the path below the hub it covers."""
     if not authorization:
         raise Unauthorized("The Authorization header is missing.")
     token = sas.parse(authorization)
@@ -56,6 +101,9 @@ def authenticate_policy(
     scope = names.split(token.resource)
     if scope is None:
         raise Unauthorized("The token's resource (sr) is not this hub.")
+    return policy, token.se, scope
+
+
+def _check_scope(scope: str, resource: str) -> None:
     if scope and not (resource == scope or resource.startswith(scope + "/")):
         raise Unauthorized("The token's resource (sr) does not cover this request.")
-    return Principal(name=policy.name, permissions=policy.permissions)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from fleethub.hub.configurations.reconciler import Reconciler
 
@@ -30,6 +31,9 @@ class Worker:
         self._devices: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self.active = False
+        #: Periodic full passes run only while this returns True: in a cluster, on the one
+        #: node holding the bus lease (#9). Passes asked for by changes run where they happen.
+        self.lease: Callable[[], Awaitable[bool]] | None = None
 
     def request_all(self) -> None:
         self._all = True
@@ -56,8 +60,18 @@ class Worker:
         """A full pass every `interval` seconds, forever."""
         while True:
             await asyncio.sleep(interval)
+            if self.lease is not None and not await self._holds_lease():
+                continue
             self.request_all()
             await self.settled()
+
+    async def _holds_lease(self) -> bool:
+        assert self.lease is not None
+        try:
+            return await self.lease()
+        except Exception:
+            log.warning("cannot renew the configurations lease", exc_info=True)
+            return False
 
     def _start(self) -> None:
         if self._task is None or self._task.done():

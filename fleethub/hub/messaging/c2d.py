@@ -68,9 +68,7 @@ class CloudToDevice:
         queued = await self._queue.enqueue(
             C2DMessage(device_id, message, now, now + ttl, ack), self.limits.max_queued
         )
-        link = self._connections.get(device_id, None)
-        if link is not None:
-            link.wake_c2d()
+        await self._connections.wake_c2d(device_id)
         return queued
 
     async def take(self, device_id: str, limit: int) -> list[C2DMessage]:
@@ -140,6 +138,19 @@ class CloudToDevice:
 
     async def depth(self, device_id: str) -> int:
         return await self._queue.depth(device_id)
+
+    async def waiting(self, principal: Principal, device_id: str, limit: int) -> list[C2DMessage]:
+        """Messages ready for delivery, oldest first, without locking them (the portal's view)."""
+        require(principal, Permission.SERVICE_CONNECT)
+        await self._registry.find(device_id, None)
+        return await self._queue.next_ready(device_id, self._clock(), limit)
+
+    async def feedback_of(
+        self, principal: Principal, device_id: str, limit: int
+    ) -> list[FeedbackRecord]:
+        """Feedback not yet completed by a receiver, newest first, left as it is."""
+        require(principal, Permission.SERVICE_CONNECT)
+        return await self._feedback.recent(device_id, limit)
 
     async def receive_feedback(self, principal: Principal) -> FeedbackBatch | None:
         require(principal, Permission.SERVICE_CONNECT)

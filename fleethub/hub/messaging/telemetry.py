@@ -19,6 +19,9 @@ from fleethub.hub.ports import IdentityStore, TelemetryLog
 #: Azure's limit for one device-to-cloud message.
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_READ = 1000
+#: Records one housekeeping pass prunes at most, so a backlog (a hub that was down for days)
+#: never holds up the pass's other chores for long.
+PRUNE_PER_PASS = 50_000
 
 #: The device model's verdict on a message: None (no model), "valid" or "invalid: <reasons>".
 Verdict = Callable[[str, str | None, Message], Awaitable[str | None]]
@@ -44,11 +47,25 @@ class Telemetry:
         self.verdict: Verdict | None = None
 
     async def ingest(
-        self, device_id: str, module_id: str | None, message: Message, auth_method: str
+        self,
+        device_id: str,
+        module_id: str | None,
+        message: Message,
+        auth_method: str,
+        resent: bool = False,
     ) -> D2CRecord:
+        """Append durably. A `resent` message (MQTT DUP: the device never saw our PUBACK, say
+        because the node died after the commit) whose message id is already stored for this
+        identity is acknowledged again and not stored twice."""
         if len(message.body) > MAX_MESSAGE_BYTES:
             raise MessageTooLarge(f"A message may carry at most {MAX_MESSAGE_BYTES} bytes.")
         record = D2CRecord(device_id, module_id, self._clock(), message, auth_method)
+        if (
+            resent
+            and message.message_id is not None
+            and await self._log.contains(device_id, module_id, message.message_id)
+        ):
+            return record
         if self.verdict is not None:
             record.validation = await self.verdict(device_id, module_id, message)
         await self._log.append(record)
@@ -72,6 +89,11 @@ class Telemetry:
 
     def unsubscribe(self, callback: Callable[[D2CRecord], None]) -> None:
         self._subscribers.discard(callback)
+
+    async def prune(self, retention: float) -> int:
+        """Delete records older than `retention` seconds, at most PRUNE_PER_PASS of them (the
+        next housekeeping pass takes the rest); returns how many went."""
+        return await self._log.prune(self._clock() - retention, max_rows=PRUNE_PER_PASS)
 
     async def record_activity(self) -> None:
         """Write lastActivityTime for identities that sent since the last call (batched)."""

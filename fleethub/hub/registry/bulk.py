@@ -1,8 +1,10 @@
 """Bulk registry operations (POST /devices): ExportImportDevice items with an importMode.
 
-Creates are gathered into one store transaction (the fast path for provisioning fleets);
-every other mode is applied item by item. A failing item never stops the others: it is
-reported in the result, as Azure's BulkRegistryOperationResult does.
+Creates are gathered into one store transaction (the fast path for provisioning fleets),
+stored before any later item of another kind runs; every other mode is applied item by item.
+A failing item never stops the others: it is reported in the result, as Azure's
+BulkRegistryOperationResult does. An identity named a second time in one request is such a
+failure (DeviceDefinedMultipleTimes); its first entry is applied.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from typing import Any
 
 from fleethub.hub import ids
 from fleethub.hub.auth.principal import SYSTEM, Permission, Principal, require
-from fleethub.hub.errors import ArgumentInvalid, HubError, PreconditionFailed, TooManyDevices
+from fleethub.hub.errors import (
+    ArgumentInvalid,
+    DeviceDefinedMultipleTimes,
+    HubError,
+    PreconditionFailed,
+    TooManyDevices,
+)
 from fleethub.hub.registry.device import Identity, IdentitySpec
 from fleethub.hub.registry.service import Registry, already_exists
 from fleethub.hub.twins.service import TwinPatch, Twins
@@ -66,8 +74,10 @@ async def apply(
         raise TooManyDevices(f"A bulk request may carry at most {MAX_ITEMS} identities.")
     result = BulkResult()
     creates: list[Identity] = []
+    seen: set[tuple[str, str | None]] = set()
     for item in items:
         try:
+            _check_once(seen, item)
             if item.import_mode not in MODES:
                 raise ArgumentInvalid(f"importMode '{item.import_mode}' is not one of {MODES}.")
             fast = item.module_id is None and item.tags is None and item.desired is None
@@ -75,15 +85,30 @@ async def apply(
                 ids.check_device_id(item.device_id)
                 creates.append(registry.new_identity(item.device_id, item.module_id, item.spec))
             else:
+                # Pending creates go first: a later item may name their device.
+                await _create_all(registry, creates, result)
+                creates = []
                 await _apply_one(registry, twins, principal, item)
         except HubError as error:
             result.errors.append(BulkError(item.device_id, item.module_id, item.import_mode, error))
-    if creates:
-        await _create_all(registry, creates, result)
+    await _create_all(registry, creates, result)
     return result
 
 
+def _check_once(seen: set[tuple[str, str | None]], item: BulkItem) -> None:
+    """Azure refuses every entry after the first that names the same identity (400011)."""
+    key = (item.device_id, item.module_id)
+    if key in seen:
+        what = f"module '{item.module_id}' of device" if item.module_id else "device"
+        raise DeviceDefinedMultipleTimes(
+            f"The {what} '{item.device_id}' is defined more than once in the request."
+        )
+    seen.add(key)
+
+
 async def _create_all(registry: Registry, creates: list[Identity], result: BulkResult) -> None:
+    if not creates:
+        return
     for identity in await registry.insert_many(creates):
         error = already_exists(identity.device_id, identity.module_id)
         result.errors.append(BulkError(identity.device_id, identity.module_id, "create", error))

@@ -24,7 +24,7 @@ from fleethub.hub.errors import (
     ModuleNotFound,
     PreconditionFailed,
 )
-from fleethub.hub.events import IdentityChanged, Listeners
+from fleethub.hub.events import ConnectionChanged, IdentityChanged, Listeners
 from fleethub.hub.ports import IdentityStore, RegistryCounts
 from fleethub.hub.registry.device import Identity, IdentitySpec, check_status, checked_auth
 
@@ -42,6 +42,8 @@ class Registry:
         self._store = store
         self._clock = clock
         self.changed: Listeners[IdentityChanged] = Listeners()
+        #: Connection changes as this node records them (the portal's recent events).
+        self.connection_changed: Listeners[ConnectionChanged] = Listeners()
         self._states: dict[tuple[str, str | None], tuple[str, datetime]] = {}
         self._flusher: asyncio.Task[None] | None = None
 
@@ -202,7 +204,9 @@ class Registry:
         storm from turning into one database write per device.
         """
         state = "Connected" if connected else "Disconnected"
-        self._states[(device_id, module_id)] = (state, utc(self._clock()))
+        now = self._clock()
+        self._states[(device_id, module_id)] = (state, utc(now))
+        await self.connection_changed.emit(ConnectionChanged(device_id, module_id, connected, now))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
 

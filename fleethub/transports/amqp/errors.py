@@ -12,6 +12,7 @@ from fleethub.transports.amqp.performatives import Error
 
 CONDITIONS: dict[type[errors.HubError], str] = {
     errors.ArgumentInvalid: "amqp:invalid-field",
+    errors.DeviceDefinedMultipleTimes: "amqp:invalid-field",
     errors.ArgumentNull: "amqp:invalid-field",
     errors.DeviceNotFound: "amqp:not-found",
     errors.ModuleNotFound: "amqp:not-found",
@@ -46,6 +47,7 @@ CONDITIONS: dict[type[errors.HubError], str] = {
     errors.JobAlreadyExists: "amqp:not-allowed",
     errors.RemoteUnreachable: "com.microsoft:server-busy",
     errors.ConfigurationNotFound: "amqp:not-found",
+    errors.ConsumerGroupNotFound: "amqp:not-found",
     errors.ConfigurationAlreadyExists: "amqp:not-allowed",
 }
 

@@ -30,11 +30,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class EventHubConfig:
-    """The Event Hub-compatible built-in endpoint: its name, partitions and consumer groups."""
+    """The Event Hub-compatible built-in endpoint: its name and partitions (its consumer
+    groups are the hub's: `Hub.consumer_groups`)."""
 
     name: str = "fleethub"
     partitions: int = 4
-    consumer_groups: frozenset[str] = frozenset({"$default"})
     retention_seconds: float = 86400.0
 
 

@@ -81,7 +81,7 @@ def _partition(peer: Peer, link: Link, path: str, match: re.Match[str]) -> Node:
     config = peer.context.eventhub
     if match["entity"].lower() != config.name.lower():
         raise Refused("amqp:not-found", f"The messaging entity '{match['entity']}' does not exist.")
-    if match["group"].lower() not in config.consumer_groups:
+    if not peer.hub.consumer_groups.exists(match["group"]):
         raise Refused("amqp:not-found", f"The consumer group '{match['group']}' does not exist.")
     partition = int(match["partition"])
     if partition >= config.partitions:

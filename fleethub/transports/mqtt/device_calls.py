@@ -143,8 +143,12 @@ class DeviceCalls:
     async def save_subscriptions(self, session: Session) -> None:
         await self._sessions.save(session.client_id, session.filters)
 
-    async def attach(self, session: Session) -> None:
-        await self.hub.connections.attach(session)
+    async def reserve(self, session: Session) -> int:
+        """Claim the identity cluster-wide; ServiceUnavailable (refuse) when the bus is down."""
+        return await self.hub.connections.reserve(session.device_id, session.module_id)
+
+    async def attach(self, session: Session, claim: int) -> None:
+        await self.hub.connections.attach(session, claim)
 
     def detach(self, session: Session, unacked_c2d: list[str]) -> None:
         self.hub.connections.detach(session)
@@ -157,12 +161,17 @@ class DeviceCalls:
                 await self.hub.c2d.abandon(device_id, token)
 
     async def ingest(
-        self, session: Session, system: dict[str, str], application: dict[str, str], body: bytes
+        self,
+        session: Session,
+        system: dict[str, str],
+        application: dict[str, str],
+        body: bytes,
+        resent: bool = False,
     ) -> None:
         assert session.login is not None
         message = message_from_bag(system, application, body)
         await self.hub.telemetry.ingest(
-            session.device_id, session.module_id, message, session.login.auth_method
+            session.device_id, session.module_id, message, session.login.auth_method, resent
         )
 
     async def twin_document(self, session: Session) -> tuple[int, bytes]:

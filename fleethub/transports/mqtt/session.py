@@ -159,11 +159,17 @@ class Session:
         self.login = login
         self.device_id = login.identity.device_id
         self.module_id = login.identity.module_id
+        try:
+            claim = await self.calls.reserve(self)
+        except HubError as error:
+            log.warning("cannot accept %r: %s", packet.client_id[:140], error.message)
+            self._refuse(ConnackCode.SERVER_UNAVAILABLE)
+            return
         stored = await self.calls.open_session(self.client_id, packet.clean_session)
         self.filters = stored or []
         self.transport.write(encode(Connack(stored is not None, ConnackCode.ACCEPTED)))
         self._arm_timers(packet.keep_alive, login.expires_at)
-        await self.calls.attach(self)
+        await self.calls.attach(self, claim)
         early, self._early = self._early or [], None
         for queued in early:
             self._dispatch(queued)
@@ -217,7 +223,9 @@ class Session:
 
     def _telemetry(self, packet: Publish, parsed: topics.Telemetry) -> None:
         self._throttle()
-        work = self.calls.ingest(self, parsed.system, parsed.application, packet.payload)
+        work = self.calls.ingest(
+            self, parsed.system, parsed.application, packet.payload, resent=packet.dup
+        )
         if not packet.qos:
             self._spawn(work)
             return

@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from fleethub.app import build_http_app
+from fleethub.bus.local import LocalBus
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.principal import SYSTEM
 from fleethub.hub.auth.service import HubNames
@@ -70,7 +71,7 @@ async def source(tmp_path: Path, clock: Clock) -> AsyncIterator[Source]:
     opened = await open_store(f"sqlite:///{tmp_path / 'source.db'}")
     policies = {p.name: p for p in default_policies()}
     config = HubConfig(names=HubNames.of(["source.test"]), policies=policies)
-    hub = Hub(config, hub_stores(opened, None), clock)
+    hub = Hub(config, hub_stores(opened, None), clock, LocalBus())
     yield Source(hub, build_http_app(hub, Metrics(), ready), policies["iothubowner"])
     await opened.close()
 
@@ -103,7 +104,7 @@ async def importer(
             HttpSourceHub(to_source, clock, page_size=10),
         )
         config = HubConfig(names=HubNames.of(["localhost"]), policies=policies, node_id="n1")
-        hub = Hub(config, hub_stores(store, adapters), clock)
+        hub = Hub(config, hub_stores(store, adapters), clock, LocalBus())
         runner = JobRunner(hub, RunnerLimits(poll_seconds=0.05, device_rate=rate))
         runner.start()
         token = service_token(policies["iothubowner"], clock).removeprefix("SharedAccessSignature ")

@@ -246,3 +246,29 @@ async def test_bulk_limit(api: httpx.AsyncClient) -> None:
     assert response.status_code == 400
     assert error_code(response) == "TooManyDevices"
     assert (await api.get("/devices")).json() == []
+
+
+async def test_bulk_duplicate_ids_fail_after_the_first(api: httpx.AsyncClient) -> None:
+    """Azure: an identity may appear once per request; later entries answer
+    DeviceDefinedMultipleTimes (400011) and the first is applied."""
+    response = await api.post(
+        "/devices",
+        json=[
+            {"id": "dup", "importMode": "create"},
+            {"id": "dup", "importMode": "create", "status": "disabled"},
+            {"id": "other", "importMode": "create"},
+            {"id": "dup", "importMode": "update"},
+            {"id": "dup", "moduleId": "m", "importMode": "create"},
+        ],
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["isSuccessful"] is False
+    assert [(e["deviceId"], e["moduleId"], e["errorCode"]) for e in body["errors"]] == [
+        ("dup", None, "DeviceDefinedMultipleTimes"),
+        ("dup", None, "DeviceDefinedMultipleTimes"),
+    ]
+    assert [e["operation"] for e in body["errors"]] == ["create", "update"]
+    assert (await api.get("/devices/dup")).json()["status"] == "enabled"
+    assert (await api.get("/devices/other")).status_code == 200
+    assert (await api.get("/devices/dup/modules/m")).status_code == 200

@@ -32,6 +32,7 @@ NATS = "nats://127.0.0.1:4222"
 
 def start_nodes(count: int, schema: str, prefix: str) -> list[HubProcess]:
     os.environ["FLEETHUB_BUS_PREFIX"] = prefix
+    os.environ["FLEETHUB_STORE_POOL_SIZE"] = "15"  # 3 nodes of 25 within max_connections = 100
     nodes: list[HubProcess] = []
     for n in range(count):  # one after another: the first runs the migrations
         os.environ["FLEETHUB_NODE_ID"] = f"bench-node{n + 1}"

@@ -226,7 +226,9 @@ class Node:
     async def start(self) -> None:
         s = self.settings
         identity = datadir.init(s.data_dir, [])  # loads what exists, creates what does not
-        self.store = store = await open_store(s.store_url(), schema=s.store_schema)
+        self.store = store = await open_store(
+            s.store_url(), schema=s.store_schema, pool_size=s.store_pool_size
+        )
         stores = HubStores(
             store.identities,
             store.telemetry,

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     store_schema: str | None = Field(
         None, description="PostgreSQL schema to use (created if missing); default: search_path."
     )
+    store_pool_size: int = Field(
+        30, ge=1, le=500, description="PostgreSQL connections a node keeps open (+10 overflow)."
+    )
     bus: str = Field("local", description="'local' (one process) or a nats:// URL.")
     bus_prefix: str = Field(
         "fleethub",

@@ -55,12 +55,12 @@ class Store:
         await self.db.close()
 
 
-async def open_store(url: str, *, schema: str | None = None) -> Store:
+async def open_store(url: str, *, schema: str | None = None, pool_size: int = 30) -> Store:
     """Open the database at ``url``, migrate it to the current schema, and wrap it."""
     if url.startswith("sqlite"):
         db = open_sqlite(url.replace("sqlite://", "sqlite+aiosqlite://", 1))
     else:
-        db = await open_postgres(url, schema)
+        db = await open_postgres(url, schema, pool_size)
     await migrate(db)
     telemetry = SqlTelemetryLog(db)
     telemetry.start()

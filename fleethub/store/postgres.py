@@ -27,7 +27,7 @@ def engine_url(url: str) -> str:
     raise ValueError(f"not a PostgreSQL URL: {url}")
 
 
-async def open_postgres(url: str, schema: str | None) -> Database:
+async def open_postgres(url: str, schema: str | None, pool_size: int = 30) -> Database:
     connect_args: dict[str, Any] = {}
     if schema:
         if not _SCHEMA.match(schema):
@@ -37,12 +37,12 @@ async def open_postgres(url: str, schema: str | None) -> Database:
         engine_url(url),
         json_serializer=_dumps,
         json_deserializer=orjson.loads,
-        # Kept open: each request holds a connection only for its statements, but with 50
-        # busy clients a CPU-bound hub has some 30 checked out at once. With 10 kept, every
-        # overflow connection was opened and closed again per request (a third of a GET's
-        # CPU went to connects). A node uses at most 40 of PostgreSQL's max_connections.
-        pool_size=30,
-        max_overflow=10,
+        # A fixed pool that callers queue for: with 10 kept and 10 overflow, 50 busy clients
+        # made the pool open and close an overflow connection per request (a third of a GET's
+        # CPU went to connects). No store method takes a second connection while it holds
+        # one, so waiting for a free one cannot deadlock. At most 20 per node, as before.
+        pool_size=20,
+        max_overflow=0,
         connect_args=connect_args,
     )
     if schema:

@@ -126,8 +126,15 @@ async def _insert_sqlite(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> 
     return sorted(numbers)
 
 
+#: Held by each append transaction until it commits, so the nodes of a cluster commit their
+#: batches one at a time and sequence numbers become visible in order: a reader that has seen
+#: number n never sees a smaller one appear later (the Event Hub tail relies on it, #9).
+_PG_APPEND_LOCK = "SELECT pg_advisory_xact_lock(7262433001)"
+
+
 async def _insert_postgres(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[int]:
     columns = tuple(list(column) for column in zip(*rows, strict=True))
+    await conn.exec_driver_sql(_PG_APPEND_LOCK)
     return sorted((await conn.exec_driver_sql(_PG_INSERT, columns)).scalars().all())
 
 

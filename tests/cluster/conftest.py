@@ -51,7 +51,11 @@ class Cluster:
 
 
 def start_node(cluster: Cluster, number: int) -> Served:
-    env = {"FLEETHUB_BUS_PREFIX": cluster.prefix, "FLEETHUB_NODE_ID": f"node{number}"}
+    env = {
+        "FLEETHUB_BUS_PREFIX": cluster.prefix,
+        "FLEETHUB_NODE_ID": f"node{number}",
+        "FLEETHUB_STORE_POOL_SIZE": "5",  # other tests share the server's 100 connections
+    }
     store = ["--store", POSTGRES_URL, "--store-schema", cluster.schema, "--bus", NATS_URL]
     return start_server(cluster.data_dir, *store, env=env)
 

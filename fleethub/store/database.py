@@ -8,11 +8,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from fleethub.hub.errors import ServiceUnavailable
+
+_UNAVAILABLE = "The database is unavailable; retry later."
+#: Errors that mean the server cannot be reached, not that the statement was wrong.
+_DRIVER_OUTAGES = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
+@contextlib.contextmanager
+def outage_is_unavailable() -> Iterator[None]:
+    """A lost or refused database connection becomes ServiceUnavailable (503 on every face);
+    SQL errors such as constraint violations pass through for the caller to map. The pool
+    replaces connections a lost server broke, so work resumes once the server is back."""
+    try:
+        yield
+    except sa.exc.DBAPIError as error:
+        lost = isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
+        if lost or error.connection_invalidated or isinstance(error.orig, _DRIVER_OUTAGES):
+            raise ServiceUnavailable(_UNAVAILABLE) from error
+        raise
+    except _DRIVER_OUTAGES as error:
+        raise ServiceUnavailable(_UNAVAILABLE) from error
 
 
 class Database:
@@ -40,7 +63,7 @@ class Database:
         """
         if self._point_writer is not None and self._writer is not None:
             async with self._writer:
-                with self._point_writer.begin() as conn:
+                with outage_is_unavailable(), self._point_writer.begin() as conn:
                     result = conn.execute(statement, params)
                     rows = list(result) if returning else []
                     return result.rowcount, rows
@@ -60,11 +83,12 @@ class Database:
         """
         row: sa.Row[Any] | None
         if self._point_reader is not None:
-            with self._point_reader.connect() as conn:
+            with outage_is_unavailable(), self._point_reader.connect() as conn:
                 row = conn.execute(statement, params or {}).first()
             return row
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(statement, params or {})).first()
+        with outage_is_unavailable():
+            async with self.engine.connect() as aconn:
+                row = (await aconn.execute(statement, params or {})).first()
         return row
 
     async def lookup_driver(self, sql: str, *args: Any) -> Mapping[str, Any] | None:
@@ -74,25 +98,28 @@ class Database:
         0.3 ms of CPU per lookup, more than asyncpg's own work; the connection still comes
         from the engine's pool, whose JSON codecs decode JSONB columns.
         """
-        async with self.engine.connect() as conn:
-            driver: Any = (await conn.get_raw_connection()).driver_connection
-            record: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
+        with outage_is_unavailable():
+            async with self.engine.connect() as conn:
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                record: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
         return record
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
+        with outage_is_unavailable():
+            async with self.engine.connect() as conn:
+                yield conn
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that commits on success and rolls back on any error."""
-        if self._writer is None:
-            async with self.engine.begin() as conn:
+        with outage_is_unavailable():
+            if self._writer is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            async with self._writer, self.engine.begin() as conn:
                 yield conn
-            return
-        async with self._writer, self.engine.begin() as conn:
-            yield conn
 
     async def close(self) -> None:
         for engine in (self._point_reader, self._point_writer):

@@ -30,6 +30,8 @@ class Cluster:
     host: str
     balancer: Balancer
     nodes: list[Served] = field(default_factory=list)
+    #: The same on 443 for the HTTPS port (service REST, WebSockets), as a balancer would.
+    web: Balancer | None = None
 
     def manager(self, node: int) -> IoTHubRegistryManager:
         """The service SDK talking to one node."""
@@ -74,12 +76,16 @@ def start_cluster(data_dir: Path, size: int = 3) -> Cluster:
         cluster.nodes.append(start_node(cluster, number))
     cluster.balancer = Balancer(host, 8883, [("127.0.0.1", n.mqtt_port) for n in cluster.nodes])
     cluster.balancer.start()
+    cluster.web = Balancer(host, 443, [("127.0.0.1", n.https_port) for n in cluster.nodes])
+    cluster.web.start()
     return cluster
 
 
 def stop_cluster(cluster: Cluster, drop: bool = True) -> list[int]:
     """Stop the live nodes (exit codes returned) and, unless told not to, drop the schema."""
     cluster.balancer.stop()
+    if cluster.web is not None:
+        cluster.web.stop()
     codes = [stop_server(node) for node in cluster.nodes if node.process.poll() is None]
     if drop:
         asyncio.run(drop_schema(cluster.schema))

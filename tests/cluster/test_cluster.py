@@ -6,6 +6,7 @@ acknowledged message is stored exactly once."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import threading
 import time
@@ -22,6 +23,7 @@ from msrest.exceptions import HttpOperationError
 
 from tests.cluster.conftest import Cluster, start_cluster, stop_cluster
 from tests.conftest import POSTGRES_URL, drop_schema
+from tests.sdk.amqp.test_websocket import receive_over_websocket
 from tests.sdk.test_device_client import wait_until
 from tests.sdk.test_job_manager import count, create_devices, rest, twin_request, wait_job
 
@@ -88,6 +90,27 @@ def test_a_second_connection_on_another_node_takes_over(cluster: Cluster) -> Non
         first.shutdown()
         if second is not None:
             second.shutdown()
+
+
+def test_an_event_hub_consumer_on_one_node_reads_what_devices_sent_to_the_others(
+    cluster: Cluster,
+) -> None:
+    for node, device_id in ((0, "eh-1"), (1, "eh-2")):
+        client: Any = cluster.device(device_id, new_key(cluster, device_id), through=node)
+        try:
+            for n in range(20):
+                client.send_message(Message(f"{device_id}-{n}"))
+        finally:
+            client.shutdown()
+    assert cluster.web is not None
+    cluster.web.order = [2]  # the consumer reads through node 3
+    hub = dataclasses.replace(cluster.nodes[2], host=cluster.host, https_port=443)
+
+    events = receive_over_websocket(hub, "$Default", 40)
+
+    bodies = sorted(e.body_as_str() for e in events if e.body_as_str().startswith("eh-"))
+    assert bodies == sorted(f"{d}-{n}" for d in ("eh-1", "eh-2") for n in range(20))
+    assert cluster.web.routed[2] >= 1
 
 
 def test_a_job_over_a_thousand_devices_runs_once_across_the_nodes(cluster: Cluster) -> None:

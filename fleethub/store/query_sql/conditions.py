@@ -37,6 +37,18 @@ from fleethub.store.query_sql.fields import (
 )
 
 
+def _indexed_equality(op: CompareOp, left: Value, right: Value) -> bool:
+    """`column = 'non-empty string'` on a column with a bare indexed form."""
+    return (
+        op == "="
+        and isinstance(left, Column)
+        and left.indexed is not None
+        and isinstance(right, Const)
+        and isinstance(right.value, str)
+        and right.value != ""
+    )
+
+
 class Compiler:
     def __init__(self, ops: Ops) -> None:
         self.ops = ops
@@ -87,6 +99,13 @@ class Compiler:
             return self.compare_times(op, left, right)
         if isinstance(left, Const) and isinstance(right, Const):
             return compare(op, left.value, right.value)
+        if op == "=" and isinstance(right, Column) and isinstance(left, Const):
+            left, right = right, left
+        if _indexed_equality(op, left, right):
+            column = cast(Column, left).indexed
+            assert column is not None
+            # IS NOT NULL keeps it definitely false (never NULL) for NOT, as the coalesce was.
+            return sa.and_(column.is_not(None), column == cast(Const, right).value)
         branches: list[tuple[Cond, Cond]] = []
         for k in PRIMITIVES:
             both = _and([self.may_be(left, (k,)), self.may_be(right, (k,))])

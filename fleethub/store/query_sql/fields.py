@@ -45,6 +45,9 @@ class Column:
     expr: sa.ColumnElement[Any]
     kind: Literal["string", "number", "bool", "time"]
     null: Literal["never", "null", "undefined"] = "never"
+    #: The bare indexed column behind a coalesced `expr`: `= 'x'` with a non-empty string
+    #: compares it directly, so the index serves the filter (a coalesce hides it).
+    indexed: sa.ColumnElement[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ _COLUMNS: dict[tuple[str, ...], Column] = {
     ("connectionState",): Column(t.c.connection_state, "string"),
     ("authenticationType",): Column(t.c.auth_type, "string"),
     ("deviceScope",): Column(sa.func.nullif(t.c.device_scope, ""), "string", "undefined"),
-    ("modelId",): Column(sa.func.coalesce(t.c.model_id, ""), "string"),
+    ("modelId",): Column(sa.func.coalesce(t.c.model_id, ""), "string", indexed=t.c.model_id),
     ("version",): Column(t.c.twin_version, "number"),
     ("cloudToDeviceMessageCount",): Column(t.c.c2d_count, "number"),
     ("lastActivityTime",): Column(sa.func.coalesce(t.c.last_activity_time, _NEVER_TIME), "time"),

@@ -5,8 +5,8 @@ module_id). With an index on `status` alone, SQLite walked the primary key in th
 tested every row (21 ms over 100,000 devices when none matched); with (status, module_id,
 device_id) it reads only the matching rows, already in page order (#2).
 
-Revision ID: 0007
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-23
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

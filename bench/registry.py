@@ -1,6 +1,7 @@
 """Registry, twin and query figures over the service REST API, on SQLite and PostgreSQL.
 
     python -m bench.registry [--devices 100000] [--store sqlite|postgres|both] [--seconds 15]
+                             [--only bulk]
 
 Starts `fleethub serve` pinned to CPU 0 and drives it from CPU 1. Prints, each with the hub's
 CPU time per request (user + system, all its threads, from /proc) and the load average:
@@ -12,6 +13,8 @@ CPU time per request (user + system, all its threads, from /proc) and the load a
   comes, so latency is queueing at the hub's full rate) and paced (each client waits 50 ms
   between requests, a load below saturation);
 - query latencies over the whole fleet, one client.
+
+`--only bulk` runs the bulk import alone (no `wrk` needed).
 """
 
 from __future__ import annotations
@@ -194,6 +197,11 @@ async def prepare(hub: HubProcess, devices: int, label: str) -> None:
         await tag_fifth(http, devices, label)
 
 
+async def import_only(hub: HubProcess, devices: int, label: str) -> None:
+    async with client(hub) as http:
+        await bulk_import(hub, http, devices, label)
+
+
 async def measure_queries(hub: HubProcess, label: str, runs: int) -> None:
     async with client(hub) as http:
         await queries(hub, http, label, runs)
@@ -213,6 +221,9 @@ def bench_store(store: str, args: argparse.Namespace) -> None:
         extra = ["--store", POSTGRES, "--store-schema", schema]
     hub = start_hub(*extra, cpu=0)
     try:
+        if args.only == "bulk":
+            asyncio.run(import_only(hub, args.devices, store))
+            return
         asyncio.run(prepare(hub, args.devices, store))
         for method in ("GET", "PATCH"):
             wrk_step(hub, args.devices, store, method, args.seconds)
@@ -229,6 +240,7 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
     parser.add_argument("--queries", type=int, default=30, help="runs of each query")
+    parser.add_argument("--only", choices=["bulk"], help="run only this step")
     args = parser.parse_args()
     for store in ["sqlite", "postgres"] if args.store == "both" else [args.store]:
         bench_store(store, args)

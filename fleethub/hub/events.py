@@ -7,7 +7,7 @@ something changed so they can tell the bus or a live connection.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -24,6 +24,11 @@ class IdentityChanged:
     module_id: str | None
     change: str  # "created" | "updated" | "deleted"
     enabled: bool
+
+
+#: What `Registry.changed` sends: one change, or every identity a bulk create stored, so that
+#: each listener runs once per request rather than once per identity.
+IdentitiesChanged = Sequence[IdentityChanged]
 
 
 @dataclass(frozen=True, slots=True)

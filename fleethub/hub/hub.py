@@ -19,7 +19,7 @@ from fleethub.hub.central.application import Application, CentralApp, CentralPar
 from fleethub.hub.clock import Clock
 from fleethub.hub.configurations.service import Configurations
 from fleethub.hub.connections import Connections
-from fleethub.hub.events import DesiredChanged, IdentityChanged
+from fleethub.hub.events import DesiredChanged, IdentitiesChanged
 from fleethub.hub.gateways import Gateways
 from fleethub.hub.jobs.service import JobAdapters, Jobs
 from fleethub.hub.lorawan.concentrators import Concentrators
@@ -118,7 +118,8 @@ class Hub:
         self.models = Catalogue(stores.models, clock)
         self.conformance = Conformance(self.models, stores.identities, clock)
         self.telemetry.verdict = self.conformance.verdict
-        self.registry.changed.add(self.conformance.identity_changed)
+        self.telemetry.cached_verdict = self.conformance.cached_verdict
+        self.registry.changed.add(self.conformance.identities_changed)
         self.api_tokens = ApiTokens(stores.api_tokens, clock, config.application.id)
         parts = CentralParts(
             self.registry,
@@ -138,7 +139,7 @@ class Hub:
         )
         self.twins.tags_changed.add(self.configurations.tags_changed)
         self.twins.reported_changed.add(self.configurations.reported_changed)
-        self.registry.changed.add(self.configurations.identity_changed)
+        self.registry.changed.add(self.configurations.identities_changed)
         self.lora_models = LoraModels(self.models, stores.avatars, clock)
         self.lora_devices = LoraDevices(
             self.registry,
@@ -158,16 +159,17 @@ class Hub:
             stores.telemetry, clock, config.builtin_events, config.hub_name
         )
         self.twins.desired_changed.add(self.builtin_events.desired_changed)
-        self.registry.changed.add(self.builtin_events.identity_changed)
-        self.registry.changed.add(self._identity_changed)
+        self.registry.changed.add(self.builtin_events.identities_changed)
+        self.registry.changed.add(self._identities_changed)
 
     async def _tell_desired(self, event: DesiredChanged) -> None:
         await self.connections.send_desired(event.device_id, event.module_id, event.patch)
 
-    async def _identity_changed(self, event: IdentityChanged) -> None:
-        if event.change == "deleted" or not event.enabled:
-            reason = f"identity {event.change}"
-            await self.connections.close(event.device_id, event.module_id, reason)
+    async def _identities_changed(self, events: IdentitiesChanged) -> None:
+        for event in events:
+            if event.change == "deleted" or not event.enabled:
+                reason = f"identity {event.change}"
+                await self.connections.close(event.device_id, event.module_id, reason)
 
     async def join(self) -> None:
         """Connect to the bus and answer the other nodes of a cluster (app.py, at start)."""

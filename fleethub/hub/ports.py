@@ -99,6 +99,15 @@ class TelemetryLog(Protocol):
         Sets `record.sequence_number`. Raises ServiceUnavailable when the store is down.
         """
 
+    @property
+    def full(self) -> bool:
+        """Whether `offer` would refuse a record right now (back-pressure, or closed)."""
+
+    def offer(self, record: D2CRecord, settled: Callable[[BaseException | None], None]) -> bool:
+        """`append` without a coroutine: queue the record now and return True, or return
+        False (full, closed) and queue nothing. Once its batch has committed, `settled(None)`
+        is called with `record.sequence_number` set; `settled(error)` if it failed."""
+
     async def read(
         self,
         device_id: str | None,

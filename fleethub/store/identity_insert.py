@@ -66,6 +66,8 @@ _RETURNING = "ON CONFLICT DO NOTHING RETURNING device_id, module_id"
 
 
 def _json(value: Any) -> str:
+    if not value and isinstance(value, dict | list):  # a new identity's empty sections
+        return "[]" if isinstance(value, list) else "{}"
     return orjson.dumps(value).decode()
 
 
@@ -125,7 +127,8 @@ def _sqlite_time(value: datetime | None) -> str | None:
 def _sqlite_row(i: Identity) -> list[Any]:
     row = list(_values(i))
     for n in _TIME_AT:
-        row[n] = _sqlite_time(row[n])
+        if row[n] is not None:
+            row[n] = _sqlite_time(row[n])
     row[_BOOL_AT] = int(row[_BOOL_AT])
     return row
 

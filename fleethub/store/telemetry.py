@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -178,6 +179,23 @@ class SqlTelemetryLog:
 
     async def append(self, record: D2CRecord) -> None:
         record.sequence_number = await self.writer.append(_row(record))
+
+    @property
+    def full(self) -> bool:
+        return self.writer.full
+
+    def offer(self, record: D2CRecord, settled: Callable[[BaseException | None], None]) -> bool:
+        try:
+            row = _row(record)
+        except Exception:  # not encodable: `append` raises it in the caller's own task
+            return False
+
+        def stored(number: int | None, error: BaseException | None) -> None:
+            if number is not None:
+                record.sequence_number = number
+            settled(error)
+
+        return self.writer.offer(row, stored)
 
     async def read(
         self,

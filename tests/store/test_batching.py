@@ -4,7 +4,7 @@ failure isolation per batch, back-pressure and draining on close (docs/design/st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -195,3 +195,78 @@ async def test_store_close_drains_telemetry(store: Store) -> None:
     await store.telemetry.close()
     await asyncio.gather(*calls)
     assert len(await store.telemetry.read(None, None, None, None, 100)) == 50
+
+
+class Settled:
+    """What `offer`'s callback reported, in the order it was called."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str | None, int | None, BaseException | None]] = []
+
+    def of(self, item: str | None) -> Callable[[int | None, BaseException | None], None]:
+        def settle(result: int | None, error: BaseException | None) -> None:
+            self.calls.append((item, result, error))
+
+        return settle
+
+
+async def test_offered_items_settle_after_their_commit_in_queue_order(
+    writer: GroupCommitWriter[str | None, int], notes: Notes, store: Store
+) -> None:
+    settled = Settled()
+    notes.gate.clear()
+    held = asyncio.ensure_future(writer.append("a"))
+    await settle()  # "a" is alone in batch 1, held at the gate
+    assert writer.offer("b", settled.of("b"))
+    submitted = await writer.submit("c")
+    assert writer.offer("d", settled.of("d"))
+    await settle()
+    assert settled.calls == []  # nothing is reported before its commit
+
+    notes.gate.set()
+    assert await held == 1
+    assert await submitted == 2
+    assert settled.calls == [("b", 2, None), ("d", 2, None)]
+    assert await stored(store) == ["a", "b", "c", "d"]
+
+
+async def test_offer_refuses_when_full_or_closed(
+    writer: GroupCommitWriter[str | None, int], notes: Notes, store: Store
+) -> None:
+    settled = Settled()
+    notes.gate.clear()
+    held = asyncio.ensure_future(writer.append("x0"))
+    await settle()
+    assert all(writer.offer(f"x{i}", settled.of(f"x{i}")) for i in range(1, 6))
+    assert writer.full
+    assert not writer.offer("refused", settled.of("refused"))  # max_queued is 5
+
+    notes.gate.set()
+    await held
+    await writer.append("x6")
+    assert [item for item, _, _ in settled.calls] == [f"x{i}" for i in range(1, 6)]
+    await writer.close()
+    assert not writer.offer("late", settled.of("late"))
+    assert await stored(store) == [f"x{i}" for i in range(7)]
+
+
+async def test_a_failed_batch_reports_the_error_to_its_offers(
+    writer: GroupCommitWriter[str | None, int], notes: Notes, store: Store
+) -> None:
+    settled = Settled()
+    notes.gate.clear()
+    held = asyncio.ensure_future(writer.append("a"))
+    await settle()
+    for item in ("b1", None, "b3"):  # None breaks NOT NULL: the whole batch rolls back
+        assert writer.offer(item, settled.of(item))
+    notes.gate.set()
+    await held
+    await writer.append("c")
+
+    assert [(item, result) for item, result, _ in settled.calls] == [
+        ("b1", None),
+        (None, None),
+        ("b3", None),
+    ]
+    assert all(isinstance(error, ServiceUnavailable) for _, _, error in settled.calls)
+    assert await stored(store) == ["a", "c"]

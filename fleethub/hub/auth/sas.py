@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -78,9 +79,9 @@ def build(resource: str, key: str, expiry: int, policy: str | None = None) -> st
     return f"{token}&skn={policy}" if policy else token
 
 
-def new_key(size: int = 32) -> str:
-    """A fresh random base64 key (Azure generates 32-byte keys)."""
-    return base64.b64encode(secrets.token_bytes(size)).decode()
+def new_key(size: int = 32, draw: Callable[[int], bytes] = secrets.token_bytes) -> str:
+    """A fresh random base64 key (Azure generates 32-byte keys); `draw` gives the bytes."""
+    return base64.b64encode(draw(size)).decode()
 
 
 def _key_bytes(key: str) -> bytes:

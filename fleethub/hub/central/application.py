@@ -52,7 +52,7 @@ class CentralApp:
         """Wire the Central services onto the hub's own (called by Hub.__init__)."""
         p = parts
         devices = CentralDevices(p.registry, p.identities, p.profiles, p.commands, p.conformance)
-        p.registry.changed.add(devices.identity_changed)
+        p.registry.changed.add(devices.identities_changed)
         return cls(
             info=info,
             devices=devices,

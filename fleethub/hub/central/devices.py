@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fleethub.hub.auth.principal import Permission, Principal, require
 from fleethub.hub.central.records import CentralDevice, DeviceProfile
 from fleethub.hub.errors import ArgumentInvalid, DeviceNotFound, FilterInvalid
-from fleethub.hub.events import IdentityChanged
+from fleethub.hub.events import IdentitiesChanged
 from fleethub.hub.models.conformance import Conformance
 from fleethub.hub.models.dtdl import DtmiError, parse_dtmi
 from fleethub.hub.odata import FieldType, ODataError, matches, parse_filter
@@ -130,11 +130,12 @@ class CentralDevices:
         require(principal, Permission.REGISTRY_WRITE)
         return (await self._registry.find(device_id, None)).auth
 
-    async def identity_changed(self, event: IdentityChanged) -> None:
+    async def identities_changed(self, events: IdentitiesChanged) -> None:
         """A device deleted through any face takes its profile and command records along."""
-        if event.change == "deleted" and event.module_id is None:
-            await self._profiles.delete(event.device_id)
-            await self._commands.delete_device(event.device_id)
+        for event in events:
+            if event.change == "deleted" and event.module_id is None:
+                await self._profiles.delete(event.device_id)
+                await self._commands.delete_device(event.device_id)
 
 
 def _check_draft(display_name: str | None, template: str | None) -> None:

@@ -34,7 +34,7 @@ from fleethub.hub.errors import (
     HubError,
     PreconditionFailed,
 )
-from fleethub.hub.events import IdentityChanged, TwinChanged
+from fleethub.hub.events import IdentitiesChanged, TwinChanged
 from fleethub.hub.ports import ConfigurationStore, IdentityStore
 from fleethub.hub.registry.service import Registry
 from fleethub.hub.twins.service import Twins
@@ -213,6 +213,7 @@ class Configurations:
         if event.module_id == "$edgeAgent":
             self.worker.request_device(event.device_id)
 
-    async def identity_changed(self, event: IdentityChanged) -> None:
-        if event.module_id is None or event.change == "created":
-            self.worker.request_device(event.device_id)
+    async def identities_changed(self, events: IdentitiesChanged) -> None:
+        for event in events:
+            if event.module_id is None or event.change == "created":
+                self.worker.request_device(event.device_id)

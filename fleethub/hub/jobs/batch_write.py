@@ -101,10 +101,12 @@ class BatchWriter:
         failed: set[Key] = set()
         fresh: list[Identity] = []
         now = iso(self._clock())
+        batch = self._registry.new_identities(len(candidates))
         for item in candidates:
             try:
                 ids.check_device_id(item.item.device_id)
-                identity = self._registry.new_identity(item.item.device_id, None, item.item.spec)
+                spec = item.item.spec
+                identity = self._registry.new_identity(item.item.device_id, None, spec, batch)
                 identity.twin = seeded_twin(item, now)
             except HubError as error:
                 report.fail(item.where, error.message)

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from fleethub.hub.clock import Clock, iso
-from fleethub.hub.events import DesiredChanged, IdentityChanged
+from fleethub.hub.events import DesiredChanged, IdentitiesChanged, IdentityChanged
 from fleethub.hub.messaging.message import D2CRecord, Message
 from fleethub.hub.ports import TelemetryLog
 
@@ -38,9 +38,14 @@ class BuiltInEvents:
         body = {"version": event.version, "properties": {"desired": event.patch}}
         await self._append(event.device_id, event.module_id, TWIN_CHANGES, body, "updateTwin")
 
-    async def identity_changed(self, event: IdentityChanged) -> None:
+    async def identities_changed(self, events: IdentitiesChanged) -> None:
+        if LIFECYCLE in self.kinds:
+            for event in events:
+                await self._lifecycle(event)
+
+    async def _lifecycle(self, event: IdentityChanged) -> None:
         operation = _OPERATIONS.get(event.change)
-        if LIFECYCLE not in self.kinds or operation is None:
+        if operation is None:
             return
         kind = "Module" if event.module_id else "Device"
         body: dict[str, Any] = {

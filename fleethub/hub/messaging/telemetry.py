@@ -25,6 +25,9 @@ PRUNE_PER_PASS = 50_000
 
 #: The device model's verdict on a message: None (no model), "valid" or "invalid: <reasons>".
 Verdict = Callable[[str, str | None, Message], Awaitable[str | None]]
+#: The same verdict without awaiting, from cached models only; raises LookupError when the
+#: device's model or its validator is not cached (then `Verdict` must look it up).
+CachedVerdict = Callable[[str, str | None, Message], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class Telemetry:
         self._active: set[tuple[str, str | None]] = set()
         #: Set by the Hub to the model check (hub/models/conformance.py, issue #4).
         self.verdict: Verdict | None = None
+        self.cached_verdict: CachedVerdict | None = None
 
     async def ingest(
         self,
@@ -69,10 +73,49 @@ class Telemetry:
         if self.verdict is not None:
             record.validation = await self.verdict(device_id, module_id, message)
         await self._log.append(record)
-        self._active.add((device_id, module_id))
+        self._stored(record)
+        return record
+
+    def offer(
+        self,
+        device_id: str,
+        module_id: str | None,
+        message: Message,
+        auth_method: str,
+        resent: bool,
+        settled: Callable[[BaseException | None], None],
+    ) -> bool:
+        """`ingest` without a coroutine, when nothing needs awaiting: queue the record for the
+        next group commit and return True; `settled(None)` follows the commit (and the live
+        subscribers), `settled(error)` a failed one. False means nothing was queued, because
+        the message needs async work first (oversized, a resend to look up, a model not
+        cached) or the log is full: call `ingest` instead."""
+        if len(message.body) > MAX_MESSAGE_BYTES or self._log.full:
+            return False
+        if resent and message.message_id is not None:
+            return False
+        record = D2CRecord(device_id, module_id, self._clock(), message, auth_method)
+        if self.verdict is not None:
+            if self.cached_verdict is None:
+                return False
+            try:
+                record.validation = self.cached_verdict(device_id, module_id, message)
+            except LookupError:
+                return False
+
+        def stored(error: BaseException | None) -> None:
+            try:
+                if error is None:
+                    self._stored(record)
+            finally:
+                settled(error)
+
+        return self._log.offer(record, stored)
+
+    def _stored(self, record: D2CRecord) -> None:
+        self._active.add((record.device_id, record.module_id))
         for subscriber in tuple(self._subscribers):
             subscriber(record)
-        return record
 
     async def read(self, principal: Principal, span: ReadRange) -> list[D2CRecord]:
         require(principal, Permission.SERVICE_CONNECT)

@@ -160,6 +160,13 @@ class Catalogue:
         self._validators[model_id] = (now, validator)
         return validator
 
+    def cached_validator(self, model_id: str) -> Validator | None:
+        """`validator` from the cache only; LookupError when it would have to be loaded."""
+        cached = self._validators.get(model_id)
+        if cached is None or time.monotonic() - cached[0] >= VALIDATOR_TTL:
+            raise LookupError(model_id)
+        return cached[1]
+
     # -- LoRaWAN profiles: the Portal API's DeviceModel view of a model (issue #5) ----------
 
     async def profiled(self, principal: Principal) -> builtins.list[ModelRecord]:

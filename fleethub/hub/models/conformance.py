@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from fleethub.hub.clock import Clock
-from fleethub.hub.events import IdentityChanged
+from fleethub.hub.events import IdentitiesChanged
 from fleethub.hub.messaging.message import Message
 from fleethub.hub.models.catalogue import Catalogue
 from fleethub.hub.models.dtdl import Validator
@@ -56,6 +56,19 @@ class Conformance:
         except Exception:
             log.warning("model lookup failed for %s; message stored unchecked", device_id)
             return None
+        return self._judge(device_id, validator, message)
+
+    def cached_verdict(self, device_id: str, module_id: str | None, message: Message) -> str | None:
+        """`verdict` from cached models only (the telemetry hot path, which never awaits);
+        LookupError when the identity's model or its validator is not cached."""
+        cached = self._models.get((device_id, module_id))
+        if cached is None or time.monotonic() - cached[0] >= MODEL_TTL:
+            raise LookupError(device_id)
+        model_id = cached[1]
+        validator = None if model_id is None else self._catalogue.cached_validator(model_id)
+        return self._judge(device_id, validator, message)
+
+    def _judge(self, device_id: str, validator: Validator | None, message: Message) -> str | None:
         if validator is None:
             return None
         reasons = telemetry_reasons(validator, message)
@@ -90,12 +103,13 @@ class Conformance:
         """The identity's model changed (or it went away): look it up again next time."""
         self._models.pop((device_id, module_id), None)
 
-    async def identity_changed(self, event: IdentityChanged) -> None:
-        self.forget(event.device_id, event.module_id)
-        if event.change == "deleted" and event.module_id is None:
-            self._counts.pop(event.device_id, None)
-            for key in [k for k in self._models if k[0] == event.device_id]:
-                del self._models[key]
+    async def identities_changed(self, events: IdentitiesChanged) -> None:
+        for event in events:
+            self.forget(event.device_id, event.module_id)
+            if event.change == "deleted" and event.module_id is None:
+                self._counts.pop(event.device_id, None)
+                for key in [k for k in self._models if k[0] == event.device_id]:
+                    del self._models[key]
 
 
 def telemetry_reasons(validator: Validator, message: Message) -> list[str]:

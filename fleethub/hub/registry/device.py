@@ -5,6 +5,7 @@ A device is an Identity whose module_id is None; a module carries its device's i
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,8 +71,8 @@ class IdentitySpec:
     managed_by: str | None = None
 
 
-def checked_auth(auth: Authentication) -> Authentication:
-    """Validate keys and thumbprints; generate SAS keys Azure would generate."""
+def checked_auth(auth: Authentication, draw: ids.Draw = secrets.token_bytes) -> Authentication:
+    """Validate keys and thumbprints; generate SAS keys Azure would generate (from `draw`)."""
     if auth.type not in AUTH_TYPES:
         raise ArgumentInvalid(f"Authentication type '{auth.type}' is not one of {AUTH_TYPES}.")
     if auth.type == "sas":
@@ -81,7 +82,7 @@ def checked_auth(auth: Authentication) -> Authentication:
             raise ArgumentInvalid("Give both symmetric keys or neither (both are generated).")
         if primary is not None and primary == secondary:
             raise ArgumentInvalid("The primary and secondary keys must differ.")
-        return Authentication("sas", primary or new_key(), secondary or new_key())
+        return Authentication("sas", primary or new_key(draw=draw), secondary or new_key(draw=draw))
     if auth.type == "selfSigned":
         if not auth.primary_thumbprint:
             raise ArgumentInvalid("A selfSigned identity needs a primary thumbprint.")

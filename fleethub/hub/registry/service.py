@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from fleethub.hub.errors import (
     ModuleNotFound,
     PreconditionFailed,
 )
-from fleethub.hub.events import ConnectionChanged, IdentityChanged, Listeners
+from fleethub.hub.events import ConnectionChanged, IdentitiesChanged, IdentityChanged, Listeners
 from fleethub.hub.ports import IdentityStore, RegistryCounts
 from fleethub.hub.registry.device import Identity, IdentitySpec, check_status, checked_auth
 
@@ -37,11 +38,25 @@ class PutResult:
     created: bool
 
 
+#: Random bytes a new identity may need: two 32-byte keys and an 8-byte generation id.
+_RANDOM_BYTES = 72
+
+
+@dataclass(frozen=True, slots=True)
+class NewIdentities:
+    """What the identities of one bulk create share: their creation time, and one buffer of
+    random bytes for their keys and generation ids (one call to the OS per request rather
+    than three per identity)."""
+
+    now: datetime
+    random: ids.RandomBytes
+
+
 class Registry:
     def __init__(self, store: IdentityStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self.changed: Listeners[IdentityChanged] = Listeners()
+        self.changed: Listeners[IdentitiesChanged] = Listeners()
         #: Connection changes as this node records them (the portal's recent events).
         self.connection_changed: Listeners[ConnectionChanged] = Listeners()
         self._states: dict[tuple[str, str | None], tuple[str, datetime]] = {}
@@ -65,14 +80,17 @@ class Registry:
         """Store new identities in one transaction; return those whose id already existed."""
         taken = set(await self._store.create_many(identities))
         duplicates: list[Identity] = []
+        created: list[IdentityChanged] = []
         for identity in identities:
             if (identity.device_id, identity.module_id) in taken:
                 duplicates.append(identity)
                 continue
-            event = IdentityChanged(
-                identity.device_id, identity.module_id, "created", identity.status == "enabled"
+            enabled = identity.status == "enabled"
+            created.append(
+                IdentityChanged(identity.device_id, identity.module_id, "created", enabled)
             )
-            await self.changed.emit(event)
+        if created:
+            await self.changed.emit(created)
         return duplicates
 
     async def list_devices(self, principal: Principal, top: int | None) -> list[Identity]:
@@ -114,7 +132,7 @@ class Registry:
         if not await self._store.update(updated, existing.etag_seq):
             raise PreconditionFailed("The identity changed while it was being updated.")
         await self.changed.emit(
-            IdentityChanged(device_id, module_id, "updated", updated.status == "enabled")
+            [IdentityChanged(device_id, module_id, "updated", updated.status == "enabled")]
         )
         return PutResult(updated, created=False)
 
@@ -124,22 +142,33 @@ class Registry:
         identity = self.new_identity(device_id, module_id, spec)
         await self._store.create(identity)
         await self.changed.emit(
-            IdentityChanged(device_id, module_id, "created", identity.status == "enabled")
+            [IdentityChanged(device_id, module_id, "created", identity.status == "enabled")]
         )
         return identity
 
-    def new_identity(self, device_id: str, module_id: str | None, spec: IdentitySpec) -> Identity:
+    def new_identities(self, count: int) -> NewIdentities:
+        """What `count` identities created together share (pass it to `new_identity`)."""
+        return NewIdentities(utc(self._clock()), ids.RandomBytes(_RANDOM_BYTES * count))
+
+    def new_identity(
+        self,
+        device_id: str,
+        module_id: str | None,
+        spec: IdentitySpec,
+        batch: NewIdentities | None = None,
+    ) -> Identity:
         """A checked identity with generated keys and ids, not yet stored."""
-        now = utc(self._clock())
+        draw: ids.Draw = secrets.token_bytes if batch is None else batch.random.take
+        now = utc(self._clock()) if batch is None else batch.now
         return Identity(
             device_id=device_id,
             module_id=module_id,
-            generation_id=ids.new_generation_id(),
+            generation_id=ids.new_generation_id(draw),
             created_time=now,
             status=check_status(spec.status),
             status_reason=spec.status_reason,
             status_updated_time=now,
-            auth=checked_auth(spec.auth),
+            auth=checked_auth(spec.auth, draw),
             iot_edge=spec.iot_edge,
             device_scope=spec.device_scope,
             parent_scopes=list(spec.parent_scopes),
@@ -182,7 +211,7 @@ class Registry:
         if match not in (None, "*") and match != existing.etag:
             raise PreconditionFailed(f"The ETag '{match}' does not match '{existing.etag}'.")
         if await self._store.delete(device_id, module_id):
-            await self.changed.emit(IdentityChanged(device_id, module_id, "deleted", False))
+            await self.changed.emit([IdentityChanged(device_id, module_id, "deleted", False)])
 
     async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> None:
         """Record the DTDL model a device announced (IoT Plug and Play `model-id`)."""
@@ -191,7 +220,7 @@ class Registry:
             device_id, module_id, model_id
         ):
             enabled = identity.status == "enabled"
-            await self.changed.emit(IdentityChanged(device_id, module_id, "updated", enabled))
+            await self.changed.emit([IdentityChanged(device_id, module_id, "updated", enabled)])
 
     async def statistics(self, principal: Principal) -> RegistryCounts:
         require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -172,6 +173,27 @@ class DeviceCalls:
         message = message_from_bag(system, application, body)
         await self.hub.telemetry.ingest(
             session.device_id, session.module_id, message, session.login.auth_method, resent
+        )
+
+    def offer(
+        self,
+        session: Session,
+        system: dict[str, str],
+        application: dict[str, str],
+        body: bytes,
+        resent: bool,
+        settled: Callable[[BaseException | None], None],
+    ) -> bool:
+        """`ingest` without a coroutine (`Telemetry.offer`); False: call `ingest` instead."""
+        assert session.login is not None
+        message = message_from_bag(system, application, body)
+        return self.hub.telemetry.offer(
+            session.device_id,
+            session.module_id,
+            message,
+            session.login.auth_method,
+            resent,
+            settled,
         )
 
     async def twin_document(self, session: Session) -> tuple[int, bytes]:

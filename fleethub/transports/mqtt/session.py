@@ -62,6 +62,29 @@ class ByteTransport(Protocol):
     def resume_reading(self) -> None: ...
 
 
+class _Ack:
+    """One QoS 1 telemetry PUBLISH waiting for its commit before its PUBACK may go out."""
+
+    __slots__ = ("error", "packet_id", "session", "settled", "task")
+
+    def __init__(self, session: Session, packet_id: int) -> None:
+        self.session = session
+        self.packet_id = packet_id
+        self.settled = False
+        self.error: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None  # the loop holds tasks only weakly
+
+    def settle(self, error: BaseException | None) -> None:
+        """Called by the group commit (offered) or by the ingest task's end (fallback)."""
+        self.settled = True
+        self.error = error
+        self.session._ack_ready()
+
+    def task_done(self, task: asyncio.Task[None]) -> None:
+        self.session._slow -= 1
+        self.settle(asyncio.CancelledError() if task.cancelled() else task.exception())
+
+
 class Session:
     """Implements the hub's DeviceLink for one connected device or module."""
 
@@ -82,7 +105,9 @@ class Session:
         self.filters: list[str] = []
         self._decoder = Decoder(max_packet_size)
         self._early: list[Packet] | None = None  # packets that arrived before CONNACK
-        self._acks: deque[tuple[int, asyncio.Future[None]]] = deque()
+        self._acks: deque[_Ack] = deque()
+        self._flush_due = False
+        self._slow = 0  # QoS 1 telemetry on the coroutine path, not yet settled
         self._paused = False
         self._throttled = False
         self._tokens = calls.max_rate
@@ -223,15 +248,24 @@ class Session:
 
     def _telemetry(self, packet: Publish, parsed: topics.Telemetry) -> None:
         self._throttle()
-        work = self.calls.ingest(
-            self, parsed.system, parsed.application, packet.payload, resent=packet.dup
-        )
+        calls = self.calls
         if not packet.qos:
-            self._spawn(work)
+            self._spawn(calls.ingest(self, parsed.system, parsed.application, packet.payload))
             return
-        future = self._loop.create_task(work)
-        self._acks.append((packet.packet_id or 0, future))
-        future.add_done_callback(self._flush_acks)
+        ack = _Ack(self, packet.packet_id or 0)
+        self._acks.append(ack)
+        # Admitted straight into the group commit when nothing needs awaiting: no task,
+        # coroutine or future per message (docs/design/mqtt.md, "QoS 1 telemetry"). Not while
+        # an earlier message is on the coroutine path, so none overtakes it into the log.
+        if self._slow or not calls.offer(
+            self, parsed.system, parsed.application, packet.payload, packet.dup, ack.settle
+        ):
+            work = calls.ingest(
+                self, parsed.system, parsed.application, packet.payload, resent=packet.dup
+            )
+            self._slow += 1
+            ack.task = self._loop.create_task(work)
+            ack.task.add_done_callback(ack.task_done)
         if len(self._acks) >= MAX_INFLIGHT and not self._paused:
             self._paused = True
             self.transport.pause_reading()
@@ -255,19 +289,27 @@ class Session:
         if not self._paused and not self._closed:
             self.transport.resume_reading()
 
-    def _flush_acks(self, _: object = None) -> None:
+    def _ack_ready(self) -> None:
+        # One flush per session per batch: a commit settles all of its messages in one go
+        # and the flush runs after it, so a run of PUBACKs leaves in one write.
+        if not self._flush_due:
+            self._flush_due = True
+            self._loop.call_soon(self._flush_acks)
+
+    def _flush_acks(self) -> None:
         # PUBACKs go out in the order the PUBLISHes came in ([MQTT-4.6.0-2]), several in one
         # write (one TLS record) when a group commit acknowledges a run of them at once.
+        self._flush_due = False
         acks = self._acks
         ready: list[bytes] = []
-        while acks and acks[0][1].done():
-            packet_id, future = acks.popleft()
-            if future.cancelled() or future.exception() is not None:
+        while acks and acks[0].settled:
+            ack = acks.popleft()
+            if ack.error is not None:
                 if not self._closed:
                     log.warning("telemetry from %s not stored; closing", self.device_id)
                     self.close("telemetry could not be stored")
                 continue
-            ready.append(encode_puback(packet_id))
+            ready.append(encode_puback(ack.packet_id))
         if ready and not self._closed:
             self.transport.write(b"".join(ready))
         if self._paused and len(acks) < MAX_INFLIGHT // 2 and not self._closed:

@@ -99,7 +99,7 @@ async def test_deleting_the_device_drops_its_counts(hub: Hub, thermostat: str) -
     assert hub.conformance.counts(thermostat).invalid == 1
     await hub.registry.delete(SYSTEM, thermostat, None, None)
     assert hub.conformance.counts(thermostat).invalid == 0
-    await hub.conformance.identity_changed(IdentityChanged(thermostat, "m", "deleted", False))
+    await hub.conformance.identities_changed([IdentityChanged(thermostat, "m", "deleted", False)])
 
 
 async def test_a_failing_model_lookup_never_loses_the_message(
@@ -135,3 +135,25 @@ def test_telemetry_reasons_for_components() -> None:
     assert conformance.telemetry_reasons(validator, ok) == []
     root = Message(b'{"t": 1.0}')
     assert conformance.telemetry_reasons(validator, root) == ["t: not defined by the model"]
+
+
+async def test_offered_telemetry_carries_the_cached_verdict(hub: Hub, thermostat: str) -> None:
+    """`Telemetry.offer` (MQTT's hot path) never awaits: it refuses until the model is cached,
+    then stores the same verdict `ingest` would, counted once."""
+    settled: list[BaseException | None] = []
+    message = Message(b'{"temperature": "hot"}')
+    with pytest.raises(LookupError):
+        hub.conformance.cached_verdict(thermostat, None, message)
+    assert not hub.telemetry.offer(thermostat, None, message, "sas", False, settled.append)
+
+    assert await ingest(hub, thermostat, b'{"temperature": 21.5}') == "valid"  # warms the cache
+    assert hub.telemetry.offer(thermostat, None, message, "sas", False, settled.append)
+    await hub.telemetry.ingest(thermostat, None, Message(b"{}"), "sas")  # a later commit
+    assert settled == [None]
+    stored = await hub.telemetry.read(SYSTEM, ReadRange(thermostat))
+    assert [r.validation for r in stored] == [
+        "valid",
+        "invalid: temperature: expected double, got string",
+        "valid",
+    ]
+    assert hub.conformance.counts(thermostat).messages == 3

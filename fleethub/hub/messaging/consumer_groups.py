@@ -19,7 +19,7 @@ from fleethub.hub.auth.principal import Permission, Principal, require
 from fleethub.hub.clock import Clock
 from fleethub.hub.errors import ArgumentInvalid, ConsumerGroupNotFound, ServiceUnavailable
 
-if TYPE_CHECKING:  # ports.py imports ConsumerGroup from here
+if TYPE_CHECKING:  # hub/ports imports ConsumerGroup from here
     from fleethub.hub.ports import ConsumerGroupStore
 
 DEFAULT = "$Default"

@@ -25,12 +25,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from fleethub import web
-from fleethub.app import build_http_app
+from fleethub.app import build_http_app, hub_stores
 from fleethub.hub.auth.passwords import hash_password
 from fleethub.hub.auth.policies import default_policies
 from fleethub.hub.auth.principal import SYSTEM
 from fleethub.hub.auth.service import HubNames
-from fleethub.hub.hub import Hub, HubConfig, HubStores
+from fleethub.hub.hub import Hub, HubConfig
 from fleethub.hub.registry.device import IdentitySpec
 from fleethub.metrics import Metrics
 from fleethub.store import Store, open_store
@@ -45,20 +45,7 @@ def hub_of(store: Store) -> Hub:
     from fleethub.bus.local import LocalBus  # the in-process bus, as one node runs it
 
     config = HubConfig(HubNames.of(["localhost"]), {p.name: p for p in default_policies()})
-    stores = HubStores(
-        store.identities,
-        store.telemetry,
-        store.c2d,
-        store.feedback,
-        models=store.models,
-        api_tokens=store.api_tokens,
-        profiles=store.profiles,
-        commands=store.commands,
-        recent=store.recent,
-        configurations=store.configurations,
-        avatars=store.avatars,
-    )
-    return Hub(config, stores, time.time, LocalBus())
+    return Hub(config, hub_stores(store, None), time.time, LocalBus())
 
 
 async def fill(hub: Hub, count: int) -> float:

@@ -149,6 +149,25 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def hub_stores(store: Store, jobs: JobAdapters | None) -> HubStores:
+    """The hub's view of an opened Store (jobs: None where no job ever runs)."""
+    return HubStores(
+        store.identities,
+        store.telemetry,
+        store.c2d,
+        store.feedback,
+        models=store.models,
+        api_tokens=store.api_tokens,
+        profiles=store.profiles,
+        commands=store.commands,
+        recent=store.recent,
+        configurations=store.configurations,
+        avatars=store.avatars,
+        jobs=jobs,
+        consumer_groups=store.consumer_groups,
+    )
+
+
 def job_adapters(settings: Settings, store: Store, client: httpx.AsyncClient) -> JobAdapters:
     """Job stores and the outbound adapters jobs use (#6)."""
     blobs = BlobStorage(settings.data_dir, client)
@@ -229,21 +248,7 @@ class Node:
         self.store = store = await open_store(
             s.store_url(), schema=s.store_schema, pool_size=s.store_pool_size
         )
-        stores = HubStores(
-            store.identities,
-            store.telemetry,
-            store.c2d,
-            store.feedback,
-            models=store.models,
-            api_tokens=store.api_tokens,
-            profiles=store.profiles,
-            commands=store.commands,
-            recent=store.recent,
-            configurations=store.configurations,
-            avatars=store.avatars,
-            jobs=job_adapters(s, store, self._outbound_client()),
-            consumer_groups=store.consumer_groups,
-        )
+        stores = hub_stores(store, job_adapters(s, store, self._outbound_client()))
         configured = dataclasses.replace(
             hub_config(identity),
             node_id=node_id(s),

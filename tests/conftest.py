@@ -16,12 +16,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from fleethub.app import build_http_app, job_adapters
+from fleethub.app import build_http_app, hub_stores, job_adapters
 from fleethub.bus.local import LocalBus
 from fleethub.hub.auth import sas
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.service import HubNames
-from fleethub.hub.hub import Hub, HubConfig, HubStores
+from fleethub.hub.hub import Hub, HubConfig
 from fleethub.metrics import Metrics
 from fleethub.remote.client import new_client
 from fleethub.settings import Settings
@@ -88,21 +88,7 @@ async def hub(
     outbound: httpx.AsyncClient,
 ) -> AsyncIterator[Hub]:
     config = HubConfig(names=HubNames.of(["localhost", "127.0.0.1"]), policies=policies)
-    stores = HubStores(
-        store.identities,
-        store.telemetry,
-        store.c2d,
-        store.feedback,
-        models=store.models,
-        api_tokens=store.api_tokens,
-        profiles=store.profiles,
-        commands=store.commands,
-        recent=store.recent,
-        configurations=store.configurations,
-        avatars=store.avatars,
-        jobs=job_adapters(Settings(data_dir=tmp_path), store, outbound),
-        consumer_groups=store.consumer_groups,
-    )
+    stores = hub_stores(store, job_adapters(Settings(data_dir=tmp_path), store, outbound))
     hub = Hub(config, stores, clock, LocalBus())
     yield hub
     # Configuration passes run in the background (#5): let them finish before the store closes,

@@ -140,7 +140,7 @@ async def test_a_live_node_keeps_its_presence_past_the_ttl(prefix: str) -> None:
 # --- outages: a NATS server of this test's own, stopped and started again -------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -149,7 +149,7 @@ def _free_port() -> int:
 
 class OwnNats:
     def __init__(self, store_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.store_dir = store_dir
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -209,7 +209,7 @@ async def test_a_nats_outage_refuses_work_clearly_and_recovers_alone(
 
 
 async def test_a_node_cannot_start_without_nats() -> None:
-    bus = NatsBus(f"nats://127.0.0.1:{_free_port()}", "node-a:1", "x")
+    bus = NatsBus(f"nats://127.0.0.1:{free_port()}", "node-a:1", "x")
 
     async def ignore(message: BusMessage) -> None:
         return None

@@ -24,8 +24,9 @@ from msrest.exceptions import HttpOperationError
 from tests.cluster.conftest import Cluster, start_cluster, stop_cluster
 from tests.conftest import POSTGRES_URL, drop_schema
 from tests.sdk.amqp.test_websocket import receive_over_websocket
+from tests.sdk.conftest import service_client
 from tests.sdk.test_device_client import wait_until
-from tests.sdk.test_job_manager import count, create_devices, rest, twin_request, wait_job
+from tests.sdk.test_job_manager import count, create_devices, twin_request, wait_job
 
 pytestmark = [pytest.mark.sdk, pytest.mark.cluster, pytest.mark.postgres, pytest.mark.nats]
 
@@ -121,7 +122,7 @@ def test_a_job_over_a_thousand_devices_runs_once_across_the_nodes(cluster: Clust
     done = wait_job(jobs[2], "wave", within=240)
     assert done.status == "completed"
     assert done.device_job_statistics.succeeded_count == 1000
-    with rest(cluster.nodes[0]) as client:
+    with service_client(cluster.nodes[0]) as client:
         # Each twin written exactly once: version 1 → 2, desired $version 1 → 2.
         assert count(client, "STARTSWITH(deviceId, 'wave-') AND version = 2") == 1000
         assert count(client, "STARTSWITH(deviceId, 'wave-') AND version > 2") == 0

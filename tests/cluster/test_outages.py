@@ -9,44 +9,21 @@ test's own, stopped and started again on the same port.
 from __future__ import annotations
 
 import asyncio
-import socket
-import ssl
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from fleethub import datadir
 from fleethub.hub.auth import sas
-from tests.bus.test_nats import OwnNats
+from tests.bus.test_nats import OwnNats, free_port
 from tests.cluster.balancer import Balancer
-from tests.conftest import drop_schema, service_token
-from tests.sdk.conftest import Served, start_server, stop_server
+from tests.conftest import drop_schema
+from tests.sdk.conftest import Served, service_client, start_server, stop_server
 
 pytestmark = [pytest.mark.sdk, pytest.mark.cluster, pytest.mark.postgres]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def client(node: Served) -> httpx.Client:
-    owner = datadir.load(node.data_dir).policy("iothubowner")
-    host = f"localhost:{node.https_port}"
-    return httpx.Client(
-        base_url=f"https://{host}",
-        verify=ssl.create_default_context(cafile=str(node.ca_path)),
-        params={"api-version": "2021-04-12"},
-        headers={"authorization": service_token(owner, time.time, host)},
-        timeout=30,
-    )
 
 
 def eventually(check: Callable[[], bool], within: float = 60.0) -> None:
@@ -63,7 +40,7 @@ def test_a_postgresql_outage_is_refused_clearly_and_recovered_from(tmp_path: Pat
     store = f"postgresql://postgres@127.0.0.1:{relay.port}/test"
     node = start_server(tmp_path / "hub", "--store", store, "--store-schema", schema)
     try:
-        with client(node) as rest:
+        with service_client(node, timeout=30) as rest:
             assert rest.put("/devices/pg-1", json={"deviceId": "pg-1"}).status_code == 200
             assert rest.get("/health/ready").status_code == 200
 
@@ -110,7 +87,7 @@ def test_a_nats_outage_refuses_devices_clearly_and_is_recovered_from(tmp_path: P
     nats.start()
     node = start_server(tmp_path / "hub", "--bus", nats.url, env={"FLEETHUB_NODE_ID": "solo"})
     try:
-        with client(node) as rest:
+        with service_client(node, timeout=30) as rest:
             created = rest.put("/devices/nats-1", json={"deviceId": "nats-1"}).json()
             key = created["authentication"]["symmetricKey"]["primaryKey"]
             assert connack(node, "nats-1", key) == 0

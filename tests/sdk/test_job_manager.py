@@ -7,7 +7,6 @@ and a registry export → delete all → import round trip.
 from __future__ import annotations
 
 import base64
-import ssl
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,9 +29,7 @@ from azure.iot.hub.models import (
     TwinProperties,
 )
 
-from fleethub import datadir
-from tests.conftest import service_token
-from tests.sdk.conftest import Served, start_server, stop_server
+from tests.sdk.conftest import Served, service_client, start_server, stop_server
 
 pytestmark = pytest.mark.sdk
 #: IoT Hub query language (parsed by the hub, never SQL).
@@ -44,18 +41,6 @@ def eventually(check: Callable[[], bool], within: float = 60.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "the condition never held"
         time.sleep(0.1)
-
-
-def rest(served: Served) -> httpx.Client:
-    """Plain REST for what the SDK cannot show (aggregate queries); authenticated as owner."""
-    owner = datadir.load(served.data_dir).policy("iothubowner")
-    host = f"{served.host}:{served.https_port}"
-    return httpx.Client(
-        base_url=f"https://{host}",
-        verify=ssl.create_default_context(cafile=str(served.ca_path)),
-        params={"api-version": "2021-04-12"},
-        headers={"authorization": service_token(owner, time.time, host)},
-    )
 
 
 def create_devices(manager: IoTHubRegistryManager, prefix: str, count: int) -> None:
@@ -121,7 +106,7 @@ def test_twin_job_over_a_thousand_devices(served: Served) -> None:
     assert len(rows.items) == 100
     assert rows.continuation_token
     assert rows.items[0].device_id == "wave-00000"
-    with rest(served) as client:
+    with service_client(served) as client:
         assert count(client, "tags.wave = 1") == 1000
 
 
@@ -159,7 +144,7 @@ def test_cancel_mid_run(slow_hub: Served) -> None:
     time.sleep(1.5)
     stats = jobs.get_scheduled_job("cancel-me").device_job_statistics
     assert 0 < stats.succeeded_count < 3000
-    with rest(slow_hub) as client:
+    with service_client(slow_hub) as client:
         assert count(client, "tags.wave = 1") == stats.succeeded_count
 
 
@@ -181,7 +166,7 @@ def test_restart_mid_run_does_no_device_twice(slow_hub: Served) -> None:
         done = wait_job(restarted, "survive")
         assert done.status == "completed"
         assert done.device_job_statistics.succeeded_count == 3000
-        with rest(again) as client:
+        with service_client(again) as client:
             # Each twin was written exactly once: version 1 → 2, desired $version 1 → 2.
             assert count(client, "version = 2 AND properties.desired.$version = 2") == 3000
             rows = client.post(
@@ -310,7 +295,7 @@ def test_method_job_over_connected_devices(device_hub: Served) -> None:
             4,
             2,
         )
-        with rest(device_hub) as client:
+        with service_client(device_hub) as client:
             rows = client.post(
                 "/devices/query",
                 json={"query": "SELECT * FROM devices.jobs WHERE jobId = 'reboot-all'"},

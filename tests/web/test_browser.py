@@ -26,22 +26,12 @@ import pytest
 from azure.iot.device import IoTHubDeviceClient, Message, MethodRequest, MethodResponse
 
 from tests.sdk.conftest import Served, free_loopback, start_server, stop_server
+from tests.web.browser import CHROMIUM, chromium_page, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.sdk]
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 TEMPLATE = Path(__file__).parents[1] / "hub/models/dtdl/thermostat_template.json"
 TEMPLATE_ID = "dtmi:contoso:mythermostattemplate;1"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +54,6 @@ def portal_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
     yield server, password.group(1), token
     code = stop_server(server)
     assert code == 0, "\n".join(server.output)
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
 def add_model(served: Served, token: str) -> None:
@@ -134,37 +119,24 @@ def next_with(patches: queue.Queue[dict[str, Any]], name: str, seconds: float = 
 
 
 def test_operator_flow_in_chromium(portal_hub: tuple[Served, str, str]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     served, password, token = portal_hub
     add_model(served, token)
     base = f"https://{served.host}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        context = browser.new_context(
-            ignore_https_errors=True, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
+    with chromium_page() as (context, page):
+        _sign_in(page, base, password)
+        _create_device(page)
+        device = Thermostat(_connection_string(page), served.ca_path.read_text())
+        device.start()
         try:
-            _sign_in(page, base, password)
-            _create_device(page)
-            device = Thermostat(_connection_string(page), served.ca_path.read_text())
-            device.start()
-            try:
-                _watch_telemetry(page, expect)
-                _edit_desired(page, device, expect)
-                _run_command(page, expect)
-                _overview(page, base, expect)
-                _phone(context, base)
-            finally:
-                device.stop()
+            _watch_telemetry(page, expect)
+            _edit_desired(page, device, expect)
+            _run_command(page, expect)
+            _overview(page, base, expect)
+            _phone(context, base)
         finally:
-            context.close()
-            browser.close()
+            device.stop()
 
 
 def _sign_in(page: Any, base: str, password: str) -> None:

@@ -10,20 +10,15 @@ docs/screenshots/ (shown in docs/web.md).
 from __future__ import annotations
 
 import re
-import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from fleethub import datadir
-from tests.conftest import service_token
-from tests.sdk.conftest import Served, start_server, stop_server
-from tests.web.test_browser import ARGS, CHROMIUM, shot
+from tests.sdk.conftest import Served, service_client, start_server, stop_server
+from tests.web.browser import CHROMIUM, chromium_page, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.sdk]
 
@@ -31,21 +26,9 @@ DEVICES = 50
 SOURCE_DEVICES = 300
 
 
-def api(served: Served) -> httpx.Client:
-    owner = datadir.load(served.data_dir).policy("iothubowner")
-    host = f"{served.host}:{served.https_port}"
-    return httpx.Client(
-        base_url=f"https://{host}",
-        verify=ssl.create_default_context(cafile=str(served.ca_path)),
-        params={"api-version": "2021-04-12"},
-        headers={"authorization": service_token(owner, time.time, host)},
-        timeout=30,
-    )
-
-
 def add_devices(served: Served, prefix: str, count: int, tags: dict[str, Any]) -> None:
     """Bulk-create devices through the IoT Hub service API (100 per call, as Azure allows)."""
-    with api(served) as client:
+    with service_client(served, timeout=30) as client:
         for start in range(0, count, 100):
             body = [
                 {"id": f"{prefix}-{n:03d}", "importMode": "create", "tags": tags}
@@ -83,37 +66,16 @@ def hubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Ser
 
 
 def test_fleet_flows_in_chromium(hubs: tuple[Served, Served, str]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     target, source, password = hubs
     base = f"https://{target.host}:{target.https_port}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        context = browser.new_context(
-            ignore_https_errors=True, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        try:
-            _sign_in(page, base, password)
-            _model_from_template(page, expect)
-            _twin_update_job(page, expect)
-            _import_and_cancel(page, source, expect)
-            _phone(context, base)
-        finally:
-            context.close()
-            browser.close()
-
-
-def _sign_in(page: Any, base: str, password: str) -> None:
-    page.goto(f"{base}/ui/signin")
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/ui/")
+    with chromium_page() as (context, page):
+        sign_in(page, base, password)
+        _model_from_template(page, expect)
+        _twin_update_job(page, expect)
+        _import_and_cancel(page, source, expect)
+        _phone(context, base)
 
 
 def _model_from_template(page: Any, expect: Any) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.sdk.conftest import Served, start_server, stop_server
-from tests.web.test_browser import ARGS, CHROMIUM, shot
-from tests.web.test_browser_fleet import _sign_in, add_devices, api
+from tests.sdk.conftest import Served, service_client, start_server, stop_server
+from tests.web.browser import CHROMIUM, chromium_page, shot, sign_in
+from tests.web.test_browser_fleet import add_devices
 
 pytestmark = [pytest.mark.browser, pytest.mark.sdk]
 
@@ -60,7 +60,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str]
 def _fill(served: Served) -> None:
     """A gateway with two devices in its scope and a deployment for it, a concentrator, and a
     configuration for the Oslo devices: made as an application would, over the APIs."""
-    with api(served) as client:
+    with service_client(served, timeout=30) as client:
         made = client.post(
             "/api/Gateways", json={"deviceId": GATEWAY, "type": "factory", "environment": "prod"}
         )
@@ -117,30 +117,17 @@ def _fill(served: Served) -> None:
 
 
 def test_admin_pages_in_chromium(hub: tuple[Served, str]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     served, password = hub
     base = f"https://{served.host}:{served.https_port}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        context = browser.new_context(
-            ignore_https_errors=True, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        try:
-            _sign_in(page, base, password)
-            _gateways(page, expect)
-            _concentrators(page, expect)
-            _configurations(page, expect)
-            _tokens(page, expect)
-            _settings(page, base, expect)
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page() as (_, page):
+        sign_in(page, base, password)
+        _gateways(page, expect)
+        _concentrators(page, expect)
+        _configurations(page, expect)
+        _tokens(page, expect)
+        _settings(page, base, expect)
 
 
 def _gateways(page: Any, expect: Any) -> None:

@@ -18,12 +18,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from fleethub.app import build_http_app
+from fleethub.app import build_http_app, hub_stores
 from fleethub.bus.local import LocalBus
 from fleethub.hub.auth.policies import Policy, default_policies
 from fleethub.hub.auth.principal import SYSTEM
 from fleethub.hub.auth.service import HubNames
-from fleethub.hub.hub import Hub, HubConfig, HubStores
+from fleethub.hub.hub import Hub, HubConfig
 from fleethub.hub.jobs.hub_import import LOCATION_TAG
 from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
 from fleethub.hub.jobs.service import JobAdapters
@@ -40,12 +40,6 @@ LOCATION = "locations/47b575c0-ff0f-11e9-8f0b-362b9e155667"
 KEY = base64.b64encode(b"k" * 32).decode()
 WRONG = base64.b64encode(b"w" * 32).decode()
 Importer = Callable[..., Awaitable[tuple[Hub, httpx.AsyncClient]]]
-
-
-def hub_stores(store: Store, jobs: JobAdapters | None) -> HubStores:
-    """HubStores from a Store, whatever stores the hub has grown (same names on both)."""
-    names = {f.name for f in dataclasses.fields(HubStores)} - {"jobs"}
-    return HubStores(**{name: getattr(store, name) for name in names}, jobs=jobs)
 
 
 async def ready() -> bool:

@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     store_pool_size: int = Field(
         30, ge=1, le=500, description="PostgreSQL connections a node keeps open (+10 overflow)."
     )
-    bus: str = Field("local", description="'local' (one process) or a nats:// URL.")
+    bus: str = Field(
+        "local",
+        pattern=r"^(local|(nats|tls)://\S+)$",
+        description="'local' (one process) or a nats:// URL.",
+    )
     bus_prefix: str = Field(
         "fleethub",
         pattern=r"^[A-Za-z0-9_-]{1,64}$",

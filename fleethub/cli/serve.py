@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from fleethub import datadir, logs, tls
 from fleethub.app import Node
 from fleethub.cli.options import DataDir, HttpsPort
+from fleethub.hub.errors import HubError
 from fleethub.settings import Settings
 
 
@@ -113,7 +115,13 @@ def serve(
         values["eventhub_consumer_groups"] = consumer_group
     if eventhub_events:
         values["eventhub_events"] = eventhub_events
-    settings = Settings(**values)
+    try:
+        settings = Settings(**values)
+    except ValidationError as error:
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"])
+            typer.echo(f"fleethub serve: {where}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
     logs.setup(settings.log_format, settings.log_level)
     if not datadir.is_initialised(settings.data_dir):
         datadir.init(settings.data_dir, [])
@@ -138,7 +146,12 @@ def _run(settings: Settings) -> None:
 
 async def _serve(settings: Settings) -> None:
     node = Node(settings)
-    await node.start()
+    try:
+        await node.start()
+    except HubError as error:  # the store or the bus cannot be reached: say so, no traceback
+        await node.stop()
+        typer.echo(f"fleethub serve: cannot start: {error.message}", err=True)
+        raise typer.Exit(1) from None
     _tune_gc()
     _banner(settings, node)
     await node.serve()

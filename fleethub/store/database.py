@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fleethub.hub.errors import ServiceUnavailable
+from fleethub.store.sqlite_batches import BatchConnection
+
+R = TypeVar("R")
 
 _UNAVAILABLE = "The database is unavailable; retry later."
 #: Errors that mean the server cannot be reached, not that the statement was wrong.
@@ -46,12 +50,18 @@ class Database:
         single_writer: bool,
         point_reader: sa.Engine | None = None,
         point_writer: sa.Engine | None = None,
+        batch_path: str | None = None,
     ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._writer = asyncio.Lock() if single_writer else None
         self._point_reader = point_reader
         self._point_writer = point_writer
+        self._batches = (
+            BatchConnection(batch_path, self._writer)
+            if batch_path is not None and self._writer is not None
+            else None
+        )
 
     async def change(
         self, statement: sa.Executable, params: Any = None, *, returning: bool = False
@@ -104,6 +114,21 @@ class Database:
                 record: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
         return record
 
+    @property
+    def writes_batches_in_thread(self) -> bool:
+        """Whether `write_batch` is available (SQLite; PostgreSQL uses `write`)."""
+        return self._batches is not None
+
+    async def write_batch(self, work: Callable[[sqlite3.Connection], R], *, rows: int) -> R:
+        """SQLite: `work` in one transaction on the bare batch connection, under the
+        single-writer lock, inline or on its thread by size (store/sqlite_batches.py)."""
+        if self._batches is None:
+            raise RuntimeError("write_batch needs SQLite's batch connection")
+        try:
+            return await self._batches.run(work, rows)
+        except sqlite3.OperationalError as error:  # locked, disk full, I/O error
+            raise ServiceUnavailable(_UNAVAILABLE) from error
+
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         with outage_is_unavailable():
@@ -122,6 +147,8 @@ class Database:
                 yield conn
 
     async def close(self) -> None:
+        if self._batches is not None:
+            self._batches.close()
         for engine in (self._point_reader, self._point_writer):
             if engine is not None:
                 engine.dispose()

@@ -43,6 +43,7 @@ def open_sqlite(url: str) -> Database:
         single_writer=True,
         point_reader=_sync_engine(url, read_only=True),
         point_writer=_sync_engine(url, read_only=False),
+        batch_path=sa.make_url(url).database or ":memory:",
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -118,12 +119,13 @@ _PG_SELECT = f"SELECT {_PG_VALUES} FROM unnest({_PG_UNNEST}) WITH ORDINALITY AS 
 _PG_INSERT = f"INSERT INTO {t.name} ({_NAMES}) {_PG_SELECT} ORDER BY n RETURNING sequence_number"
 
 
-async def _insert_sqlite(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> list[int]:
+def _insert_sqlite(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Runs on SQLite's batch thread (`Database.write_batch`), one transaction per batch."""
     numbers: list[int] = []
     for start in range(0, len(rows), _SQLITE_ROWS):
         chunk = rows[start : start + _SQLITE_ROWS]
         flat = tuple(itertools.chain.from_iterable(chunk))
-        numbers += (await conn.exec_driver_sql(_sqlite_insert(len(chunk)), flat)).scalars().all()
+        numbers += [row[0] for row in conn.execute(_sqlite_insert(len(chunk)), flat)]
     return sorted(numbers)
 
 
@@ -152,9 +154,14 @@ class SqlTelemetryLog:
     ) -> None:
         self._db = db
         self._prune_chunk = prune_chunk
-        insert = _insert_postgres if db.dialect == "postgresql" else _insert_sqlite
+        on_postgres = db.dialect == "postgresql"
         self.writer: GroupCommitWriter[tuple[Any, ...], int] = GroupCommitWriter(
-            db, insert, max_batch=max_batch, max_queued=max_queued, name="telemetry-writer"
+            db,
+            _insert_postgres if on_postgres else None,
+            write_sync=None if on_postgres else _insert_sqlite,
+            max_batch=max_batch,
+            max_queued=max_queued,
+            name="telemetry-writer",
         )
 
     def start(self) -> None:

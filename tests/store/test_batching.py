@@ -4,6 +4,7 @@ failure isolation per batch, back-pressure and draining on close (docs/design/st
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -270,3 +271,34 @@ async def test_a_failed_batch_reports_the_error_to_its_offers(
     ]
     assert all(isinstance(error, ServiceUnavailable) for _, _, error in settled.calls)
     assert await stored(store) == ["a", "c"]
+
+
+def write_on_thread(conn: sqlite3.Connection, items: list[str | None]) -> list[int]:
+    """A `write_sync` batch: one row per item; None breaks NOT NULL."""
+    conn.executemany(
+        "INSERT INTO c2d_feedback (original_message_id, device_id, device_generation_id,"
+        " status_code, description, enqueued_time) VALUES (?, 'd', 'g', 'Success', '', 0)",
+        [(item,) for item in items],
+    )
+    return list(range(len(items)))
+
+
+async def test_a_thread_batch_that_fails_fails_only_its_callers(store: Store) -> None:
+    if not store.db.writes_batches_in_thread:
+        with pytest.raises(ValueError, match="batch thread"):
+            GroupCommitWriter(store.db, write_sync=write_on_thread)
+        return
+    writer: GroupCommitWriter[str | None, int] = GroupCommitWriter(
+        store.db, write_sync=write_on_thread
+    )
+    writer.start()
+    good = [asyncio.ensure_future(writer.append(item)) for item in ("a", "b")]
+    assert await asyncio.gather(*good) == [0, 1]
+    bad = [asyncio.ensure_future(writer.append(item)) for item in ("c", None)]
+    for caller in bad:
+        with pytest.raises(ServiceUnavailable):
+            await caller
+    assert await writer.append("d") == 0  # still running
+    await writer.close()
+
+    assert await stored(store) == ["a", "b", "d"]

@@ -1,0 +1,123 @@
+"""`Database.write_batch`: SQLite's one-hop batch transaction on its own thread, under the
+single-writer lock (docs/design/storage.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from fleethub.store import Store, open_store, sqlite_batches
+from fleethub.store.schema import c2d_feedback
+
+ROW = {
+    "device_id": "d",
+    "device_generation_id": "g",
+    "status_code": "Success",
+    "description": "",
+    "enqueued_time": 0.0,
+}
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await open_store(f"sqlite:///{tmp_path / 'fleethub.db'}")
+    yield store
+    await store.close()
+
+
+async def ids(store: Store) -> list[str]:
+    statement = sa.select(c2d_feedback.c.original_message_id).order_by(c2d_feedback.c.id)
+    async with store.db.read() as conn:
+        return list((await conn.execute(statement)).scalars())
+
+
+INSERT = (
+    "INSERT INTO c2d_feedback (original_message_id, device_id, device_generation_id,"
+    " status_code, description, enqueued_time) VALUES (?, 'd', 'g', 'Success', '', 0)"
+)
+
+
+def insert(conn: sqlite3.Connection, *names: str | None) -> int:
+    conn.executemany(INSERT, [(name,) for name in names])
+    return threading.get_ident()
+
+
+async def test_the_batch_runs_off_the_loop_thread_and_commits(sqlite: Store) -> None:
+    thread = await sqlite.db.write_batch(lambda conn: insert(conn, "a", "b"), rows=1000)
+
+    assert thread != threading.get_ident()
+    assert await ids(sqlite) == ["a", "b"]
+
+
+async def test_a_small_batch_may_run_inline_on_the_loop_thread(sqlite: Store) -> None:
+    thread = await sqlite.db.write_batch(lambda conn: insert(conn, "a"), rows=1)
+
+    assert thread == threading.get_ident()
+    assert await ids(sqlite) == ["a"]
+
+
+async def test_an_error_rolls_the_whole_batch_back(sqlite: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await sqlite.db.write_batch(lambda conn: insert(conn, "a", None), rows=1000)
+    with pytest.raises(sqlite3.IntegrityError):
+        await sqlite.db.write_batch(lambda conn: insert(conn, "b", None), rows=2)
+
+    assert await ids(sqlite) == []
+    await sqlite.db.write_batch(lambda conn: insert(conn, "c"), rows=1)  # the connection is usable
+    assert await ids(sqlite) == ["c"]
+
+
+async def test_a_cancelled_caller_keeps_the_writer_lock_until_its_transaction_ends(
+    sqlite: Store,
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(conn: sqlite3.Connection) -> int:
+        entered.set()
+        release.wait(10)
+        return insert(conn, "slow")
+
+    first = asyncio.ensure_future(sqlite.db.write_batch(slow, rows=1000))
+    await asyncio.to_thread(entered.wait, 10)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    # A point write must not use the writer connection while that transaction is open.
+    second = asyncio.ensure_future(
+        sqlite.db.change(sa.insert(c2d_feedback).values(original_message_id="next", **ROW))
+    )
+    await asyncio.sleep(0.05)
+    assert not second.done()
+
+    release.set()
+    await second
+    assert await ids(sqlite) == ["slow", "next"]
+
+
+@pytest.mark.postgres
+async def test_postgresql_has_no_batch_thread(store: Store) -> None:
+    if store.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert not store.db.writes_batches_in_thread
+    with pytest.raises(RuntimeError):
+        await store.db.write_batch(lambda conn: insert(conn, "a"), rows=1)
+
+
+async def test_once_enough_rows_are_in_the_log_the_thread_commits_and_checkpoints(
+    sqlite: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_batches, "CHECKPOINT_ROWS", 3)
+    here = threading.get_ident()
+    threads = [
+        await sqlite.db.write_batch(lambda conn: insert(conn, "x"), rows=1) for _ in range(5)
+    ]
+
+    # Three rows inline, then one on the thread (which checkpoints), then inline again.
+    assert [thread == here for thread in threads] == [True, True, True, False, True]
+    assert await ids(sqlite) == ["x"] * 5

@@ -25,6 +25,7 @@ from fleethub import __version__, api, datadir, tls, web
 from fleethub.api import operations
 from fleethub.api.portal import oidc
 from fleethub.bus import open_bus
+from fleethub.bus.local import LocalBus
 from fleethub.http import RawPathMiddleware
 from fleethub.hub.auth.service import HubNames
 from fleethub.hub.central.application import Application
@@ -33,7 +34,7 @@ from fleethub.hub.hub import Hub, HubConfig, HubStores
 from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
 from fleethub.hub.jobs.service import JobAdapters
 from fleethub.hub.messaging.consumer_groups import ConsumerGroups
-from fleethub.hub.ports import Bus
+from fleethub.hub.ports import Bus, SessionStore
 from fleethub.metrics import Metrics
 from fleethub.remote.blobs import BlobStorage
 from fleethub.remote.client import new_client
@@ -48,6 +49,7 @@ from fleethub.transports.mqtt import tls as mqtt_tls
 from fleethub.transports.mqtt import websocket
 from fleethub.transports.mqtt.device_calls import DeviceCalls
 from fleethub.transports.mqtt.server import MqttServer
+from fleethub.transports.mqtt.session_store import CachedSessions
 
 log = logging.getLogger(__name__)
 
@@ -259,13 +261,19 @@ class Node:
         )
         self.bus = open_bus(s.bus, configured.node_id, s.bus_prefix)
         self.hub = Hub(configured, stores, self.clock, self.bus)
+        if isinstance(self.bus, LocalBus):
+            # One node makes every identity write, so connects may authenticate from memory.
+            self.hub.registry.cache_credentials()
         await self.hub.join()
         limits = RunnerLimits(jobs=s.jobs_concurrency, device_rate=s.jobs_device_rate)
         self._jobs = JobRunner(self.hub, limits)
         self._jobs.start()
         if identity.central is not None and identity.central.admin is not None:
             await self.hub.api_tokens.adopt(identity.central.admin)  # from `fleethub init`
-        calls = DeviceCalls(self.hub, store.sessions, s.device_rate_limit)
+        sessions: SessionStore = store.sessions
+        if isinstance(self.bus, LocalBus):
+            sessions = CachedSessions(sessions)  # only this node writes sessions
+        calls = DeviceCalls(self.hub, sessions, s.device_rate_limit)
         metrics = Metrics()
         app = build_http_app(self.hub, metrics, self._ready, calls)
         setattr(app.state, oidc.STATE, portal_oidc(s))

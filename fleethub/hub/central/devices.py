@@ -94,6 +94,7 @@ class CentralDevices:
         await self._registry.put(principal, device_id, None, IdentitySpec(status=status))
         if draft.template is not None:
             await self._identities.set_model(device_id, None, draft.template)
+            self._registry.forget_cached(device_id, None)
             self._conformance.forget(device_id)
         await self._profiles.put(DeviceProfile(device_id, draft.display_name, draft.simulated))
         return await self.get(principal, device_id)
@@ -109,6 +110,7 @@ class CentralDevices:
             await self._registry.put(principal, device_id, None, spec, if_match=identity.etag)
         if change.template is not None and change.template != identity.model_id:
             await self._identities.set_model(device_id, None, change.template)
+            self._registry.forget_cached(device_id, None)
             self._conformance.forget(device_id)
         if change.display_name is not None or change.simulated is not None:
             profile = await self._profiles.get(device_id) or DeviceProfile(device_id)

@@ -95,6 +95,7 @@ class LoraDevices:
         model_id = model.id if model else None
         if model_id != identity.model_id:
             await self._identities.set_model(draft.device_id, None, model_id)
+            self._registry.forget_cached(draft.device_id, None)
             self._conformance.forget(draft.device_id)
         return await self.get(principal, draft.device_id)
 

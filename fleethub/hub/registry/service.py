@@ -27,6 +27,7 @@ from fleethub.hub.errors import (
 )
 from fleethub.hub.events import ConnectionChanged, IdentitiesChanged, IdentityChanged, Listeners
 from fleethub.hub.ports import IdentityStore, RegistryCounts
+from fleethub.hub.registry.credentials import CredentialCache
 from fleethub.hub.registry.device import Identity, IdentitySpec, check_status, checked_auth
 
 MAX_TOP = 1000
@@ -61,6 +62,18 @@ class Registry:
         self.connection_changed: Listeners[ConnectionChanged] = Listeners()
         self._states: dict[tuple[str, str | None], tuple[str, datetime]] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._cache: CredentialCache | None = None
+
+    def cache_credentials(self, limit: int = 50_000) -> None:
+        """Serve `credentials` from memory (credentials.py). Only for a node that makes every
+        identity write itself (`app.py`: the local bus); a cluster must not call this."""
+        self._cache = CredentialCache(limit)
+
+    def forget_cached(self, device_id: str, module_id: str | None) -> None:
+        """For code that writes an identity through the store rather than the registry
+        (a model id set by IoT Central or the Portal): the next connect reads it afresh."""
+        if self._cache is not None:
+            self._cache.forget(device_id, module_id)
 
     async def get(self, principal: Principal, device_id: str, module_id: str | None) -> Identity:
         require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)
@@ -76,8 +89,24 @@ class Registry:
     async def lookup(self, device_id: str, module_id: str | None) -> Identity | None:
         return await self._store.get(device_id, module_id)
 
+    async def credentials(self, device_id: str, module_id: str | None) -> Identity | None:
+        """`lookup` for authenticating a connect: ids, status, `auth` and `model_id` are
+        current, the rest (twin, connection state) may not be; cached when enabled."""
+        cache = self._cache
+        if cache is None:
+            return await self._store.get(device_id, module_id)
+        found = cache.get(device_id, module_id)
+        if found is not None:
+            return found
+        epoch = cache.epoch
+        identity = await self._store.get(device_id, module_id)
+        if identity is not None:
+            cache.put(identity, epoch)
+        return identity
+
     async def insert_many(self, identities: list[Identity]) -> list[Identity]:
         """Store new identities in one transaction; return those whose id already existed."""
+        epoch = self._cache.epoch if self._cache is not None else 0
         taken = set(await self._store.create_many(identities))
         duplicates: list[Identity] = []
         created: list[IdentityChanged] = []
@@ -85,6 +114,8 @@ class Registry:
             if (identity.device_id, identity.module_id) in taken:
                 duplicates.append(identity)
                 continue
+            if self._cache is not None:
+                self._cache.put(identity, epoch)  # new devices tend to connect next
             enabled = identity.status == "enabled"
             created.append(
                 IdentityChanged(identity.device_id, identity.module_id, "created", enabled)
@@ -129,8 +160,11 @@ class Registry:
         if match != "*" and match != existing.etag:
             raise PreconditionFailed(f"The ETag '{match}' does not match '{existing.etag}'.")
         updated = self._updated(existing, spec)
-        if not await self._store.update(updated, existing.etag_seq):
-            raise PreconditionFailed("The identity changed while it was being updated.")
+        try:
+            if not await self._store.update(updated, existing.etag_seq):
+                raise PreconditionFailed("The identity changed while it was being updated.")
+        finally:
+            self.forget_cached(device_id, module_id)
         await self.changed.emit(
             [IdentityChanged(device_id, module_id, "updated", updated.status == "enabled")]
         )
@@ -140,7 +174,10 @@ class Registry:
         if module_id is not None and await self._store.get(device_id, None) is None:
             raise DeviceNotFound(f"The device '{device_id}' does not exist.")
         identity = self.new_identity(device_id, module_id, spec)
+        epoch = self._cache.epoch if self._cache is not None else 0
         await self._store.create(identity)
+        if self._cache is not None:
+            self._cache.put(identity, epoch)
         await self.changed.emit(
             [IdentityChanged(device_id, module_id, "created", identity.status == "enabled")]
         )
@@ -210,15 +247,23 @@ class Registry:
             return
         if match not in (None, "*") and match != existing.etag:
             raise PreconditionFailed(f"The ETag '{match}' does not match '{existing.etag}'.")
-        if await self._store.delete(device_id, module_id):
+        try:
+            deleted = await self._store.delete(device_id, module_id)
+        finally:
+            self.forget_cached(device_id, module_id)
+        if deleted:
             await self.changed.emit([IdentityChanged(device_id, module_id, "deleted", False)])
 
     async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> None:
         """Record the DTDL model a device announced (IoT Plug and Play `model-id`)."""
         identity = await self.find(device_id, module_id)
-        if identity.model_id != model_id and await self._store.set_model(
-            device_id, module_id, model_id
-        ):
+        if identity.model_id == model_id:
+            return
+        try:
+            stored = await self._store.set_model(device_id, module_id, model_id)
+        finally:
+            self.forget_cached(device_id, module_id)
+        if stored:
             enabled = identity.status == "enabled"
             await self.changed.emit([IdentityChanged(device_id, module_id, "updated", enabled)])
 

@@ -110,11 +110,11 @@ class DeviceCalls:
     ) -> DeviceLogin:
         device_id, module_id = parse_client_id(packet.client_id)
         check_username(packet.username, packet.client_id, self.hub.config.names)
-        identity = await self.hub.registry.lookup(device_id, module_id)
+        identity = await self.hub.registry.credentials(device_id, module_id)
         if identity is None:
             raise Unauthorized(f"No identity '{packet.client_id[:140]}' is registered.")
         if module_id is not None:
-            device = await self.hub.registry.lookup(device_id, None)
+            device = await self.hub.registry.credentials(device_id, None)
             if device is None or device.status != "enabled":
                 raise Unauthorized("The module's device is disabled.")
         password = packet.password.decode("utf-8", "replace") if packet.password else None

@@ -22,6 +22,7 @@ from fleethub.hub.auth.devices import ClientCertificate
 log = logging.getLogger(__name__)
 
 _CHAIN_OK = "fleethub.chain_ok"
+_READ_SIZE = 65536
 
 
 def _remember_chain(
@@ -112,10 +113,18 @@ class TlsSession:
         return self.pending()
 
     def pending(self) -> bytes:
-        out: list[bytes] = []
+        """Everything OpenSSL wrote for the peer. A memory BIO hands out all it holds up to
+        the size asked, so a short read means it is empty: no second call that ends in an
+        exception (a handshake flight or a CONNACK is a few hundred bytes)."""
+        try:
+            out = self.conn.bio_read(_READ_SIZE)
+        except SSL.WantReadError:
+            return b""
+        if len(out) < _READ_SIZE:
+            return out
+        parts = [out]
         while True:
             try:
-                out.append(self.conn.bio_read(65536))
+                parts.append(self.conn.bio_read(_READ_SIZE))
             except SSL.WantReadError:
-                break
-        return b"".join(out)
+                return b"".join(parts)

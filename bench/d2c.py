@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import mqttload
+from bench import mqttload, tls_client
 from bench.hubprocess import HubProcess, start_hub
 from fleethub.hub.auth import sas
 
@@ -69,7 +69,7 @@ def broker_credentials(i: int) -> tuple[str, str, str, str]:
 def measure(
     label: str,
     port: int,
-    tls: ssl.SSLContext | None,
+    tls: mqttload.TlsContext | None,
     credentials: Callable[[int], tuple[str, str, str, str]],
     devices: int,
     messages: int,
@@ -163,8 +163,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.sched_setaffinity(0, {1})
     hub = start_hub("--mqtt-plain-port", "0", cpu=0)
-    client_tls = ssl.create_default_context(cafile=str(hub.ca_path))
-    client_tls.minimum_version = client_tls.maximum_version = ssl.TLSVersion.TLSv1_2
+    client_tls = tls_client.client_context(hub.ca_path)
     try:
         provision(hub, max(args.devices))
         for n in args.devices:

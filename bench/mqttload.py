@@ -6,6 +6,11 @@ in-flight publishes per connection); with `rate`, open loop: publishes go out on
 schedule whatever the acknowledgements do, round robin over the connections, and latency is
 counted from each message's scheduled time, so a stalled hub cannot hide its queueing
 (no coordinated omission).
+
+`answer_methods` turns a connected client into a direct-method responder (bench/methods.py):
+it SUBSCRIBEs to `$iothub/methods/POST/#` and answers each request on the spot, from
+`data_received`, with `$iothub/methods/res/200/?$rid={rid}` (QoS 1, as the device SDKs send it)
+and the body `{"device": "<id>", "echo": <request payload>}`.
 """
 
 from __future__ import annotations
@@ -16,8 +21,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from OpenSSL import SSL
+
+from bench import tls_client
 from fleethub.transports.mqtt.codec import Decoder, encode, encode_publish
-from fleethub.transports.mqtt.packets import Connack, Connect, Puback
+from fleethub.transports.mqtt.packets import (
+    SUBACK_FAILURE,
+    Connack,
+    Connect,
+    Puback,
+    Publish,
+    Suback,
+    Subscribe,
+)
+
+METHODS_FILTER = "$iothub/methods/POST/#"
+_METHOD_REQUEST = "$iothub/methods/POST/"
+
+#: The stdlib's context, or pyOpenSSL's for bench/tls_client.py.
+TlsContext = ssl.SSLContext | SSL.Context
 
 
 @dataclass
@@ -40,6 +62,10 @@ class _Client(asyncio.Protocol):
         self.latencies: list[float] = []
         self.limit = 10
         self.expected = 0
+        self.suback: asyncio.Future[tuple[int, ...]] = asyncio.get_running_loop().create_future()
+        self.method_prefix: bytes | None = None  # set by answer_methods
+        self.client_id = ""
+        self.next_id = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -57,25 +83,87 @@ class _Client(asyncio.Protocol):
                     self.window.set()
                 if len(self.latencies) >= self.expected:
                     self.done.set()
+            elif type(packet) is Publish and self.method_prefix is not None:
+                self._answer_method(packet)
+            elif type(packet) is Suback and not self.suback.done():
+                self.suback.set_result(packet.return_codes)
+
+    def _answer_method(self, packet: Publish) -> None:
+        topic = packet.topic
+        if not topic.startswith(_METHOD_REQUEST) or self.transport is None:
+            return
+        rid = topic[topic.index("?$rid=") + 6 :].split("&", 1)[0]
+        self.next_id = self.next_id % 65535 + 1
+        body = b"".join((self.method_prefix or b"", packet.payload or b"null", b"}"))
+        self.transport.write(
+            encode_publish(f"$iothub/methods/res/200/?$rid={rid}", body, 1, self.next_id)
+        )
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.connack.done():
             self.connack.set_result(-1)
+        if not self.suback.done():
+            self.suback.set_result((SUBACK_FAILURE,))
         self.window.set()
         self.done.set()
 
 
 async def open_connection(
-    host: str, port: int, tls: ssl.SSLContext | None, client_id: str, username: str, password: str
+    host: str, port: int, tls: TlsContext | None, client_id: str, username: str, password: str
 ) -> _Client | None:
+    """Connect and send CONNECT; the client once CONNACK accepts, else None. A pyOpenSSL
+    context takes bench/tls_client.py (OpenSSL 3.5, a cheaper handshake than the stdlib's)."""
     loop = asyncio.get_running_loop()
-    _, client = await loop.create_connection(
-        _Client, host, port, ssl=tls, server_hostname="localhost" if tls else None
-    )
+    client: _Client
+    if isinstance(tls, SSL.Context):
+        client = await tls_client.open_tls(_Client, host, port, tls)  # type: ignore[assignment]
+    else:
+        _, client = await loop.create_connection(
+            _Client, host, port, ssl=tls, server_hostname="localhost" if tls else None
+        )
     assert client.transport is not None
+    client.client_id = client_id
     connect = Connect(client_id, 60, False, username, password.encode() if password else None)
     client.transport.write(encode(connect))
     return client if await client.connack == 0 else None
+
+
+async def answer_methods(client: _Client) -> bool:
+    """Subscribe to direct methods and answer every request at once; False if refused."""
+    assert client.transport is not None
+    client.method_prefix = b'{"device": "' + client.client_id.encode() + b'", "echo": '
+    client.transport.write(encode(Subscribe(1, ((METHODS_FILTER, 0),))))
+    return SUBACK_FAILURE not in await client.suback
+
+
+async def connect_many(
+    host: str,
+    port: int,
+    tls: TlsContext | None,
+    credentials: Callable[[int], tuple[str, str, str, str]],
+    devices: int,
+    concurrency: int = 200,
+) -> tuple[list[tuple[_Client, str]], int]:
+    """Connect `devices` clients, `concurrency` at a time: ([(client, topic)], refused)."""
+    clients: list[tuple[_Client, str]] = []
+    refused = 0
+    gate = asyncio.Semaphore(concurrency)
+
+    async def connect(i: int) -> None:
+        nonlocal refused
+        client_id, username, password, topic = credentials(i)
+        async with gate:
+            try:
+                client = await open_connection(host, port, tls, client_id, username, password)
+            except OSError:
+                client = None
+        if client is None:
+            refused += 1
+        else:
+            clients.append((client, topic))
+
+    await asyncio.gather(*(connect(i) for i in range(devices)))
+    return clients, refused
 
 
 async def publish_all(client: _Client, topic: str, body: bytes, count: int, window: int) -> None:
@@ -122,7 +210,7 @@ async def publish_at_rate(
 async def run(
     host: str,
     port: int,
-    tls: ssl.SSLContext | None,
+    tls: TlsContext | None,
     credentials: Callable[[int], tuple[str, str, str, str]],
     devices: int,
     messages: int,
@@ -135,23 +223,10 @@ async def run(
     then publish `messages` from each; `hold` runs while all are connected and idle. With
     `rate` (messages/s over all clients) the publishing is open loop instead."""
     results = Results()
-    clients: list[tuple[_Client, str]] = []
-    gate = asyncio.Semaphore(concurrency)
-
-    async def connect(i: int) -> None:
-        client_id, username, password, topic = credentials(i)
-        async with gate:
-            try:
-                client = await open_connection(host, port, tls, client_id, username, password)
-            except OSError:
-                client = None
-        if client is None:
-            results.refused += 1
-        else:
-            clients.append((client, topic))
-
     started = time.perf_counter()
-    await asyncio.gather(*(connect(i) for i in range(devices)))
+    clients, results.refused = await connect_many(
+        host, port, tls, credentials, devices, concurrency
+    )
     results.connect_seconds = time.perf_counter() - started
     results.connected = len(clients)
     if hold is not None:

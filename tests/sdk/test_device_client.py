@@ -202,6 +202,31 @@ def test_direct_methods(device_hub: Served, manager: IoTHubRegistryManager) -> N
     assert offline.value.response.status_code == 404
 
 
+def test_a_method_on_a_missing_or_deleted_device_is_device_not_found(
+    device_hub: Served, manager: IoTHubRegistryManager
+) -> None:
+    with pytest.raises(HttpOperationError) as missing:
+        manager.invoke_device_method("meth-nobody", CloudToDeviceMethod(method_name="x"))
+    assert missing.value.response.status_code == 404
+    assert "DeviceNotFound" in missing.value.response.text
+
+    client = connect(device_hub, new_device(manager, device_hub, "meth-deleted"))
+    client.on_method_request_received = lambda request: client.send_method_response(
+        MethodResponse.create_from_method_request(request, 200, None)
+    )
+    try:
+        ok = manager.invoke_device_method("meth-deleted", CloudToDeviceMethod(method_name="x"))
+        assert ok.status == 200
+        manager.delete_device("meth-deleted")
+        # The live connection is closed with the identity, so no answer can come from it.
+        with pytest.raises(HttpOperationError) as deleted:
+            manager.invoke_device_method("meth-deleted", CloudToDeviceMethod(method_name="x"))
+        assert deleted.value.response.status_code == 404
+        assert "DeviceNotFound" in deleted.value.response.text
+    finally:
+        client.shutdown()
+
+
 def test_module_client_method_and_twin(device_hub: Served, manager: IoTHubRegistryManager) -> None:
     manager.create_device_with_sas("edge-1", None, None, "enabled")
     module = manager.create_module_with_sas("edge-1", "mod-a", None, None, None)

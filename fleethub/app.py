@@ -35,7 +35,7 @@ from fleethub.hub.jobs.runner import JobRunner, RunnerLimits
 from fleethub.hub.jobs.service import JobAdapters
 from fleethub.hub.messaging.consumer_groups import ConsumerGroups
 from fleethub.hub.ports import Bus, SessionStore
-from fleethub.metrics import Metrics
+from fleethub.metrics import Metrics, NodeFigures
 from fleethub.remote.blobs import BlobStorage
 from fleethub.remote.client import new_client
 from fleethub.remote.iothub import HttpSourceHub
@@ -275,6 +275,7 @@ class Node:
             sessions = CachedSessions(sessions)  # only this node writes sessions
         calls = DeviceCalls(self.hub, sessions, s.device_rate_limit)
         metrics = Metrics()
+        metrics.watch(self._figures)
         app = build_http_app(self.hub, metrics, self._ready, calls)
         setattr(app.state, oidc.STATE, portal_oidc(s))
         web.mount(app, web_config(s, identity))  # the portal under /ui/ (#7)
@@ -315,6 +316,11 @@ class Node:
     def _outbound_client(self) -> httpx.AsyncClient:
         self._outbound = new_client(self.settings.import_ca_bundle)
         return self._outbound
+
+    def _figures(self) -> NodeFigures:
+        assert self.hub is not None
+        connections, ingest = len(self.hub.connections), self.hub.telemetry.figures()
+        return NodeFigures(connections, ingest.messages, ingest.commits, ingest.queued)
 
     async def _ready(self) -> bool:
         """Ready only while both the store and the bus answer."""

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFigures:
+    """What the node counts anyway, read when Prometheus scrapes (nothing per message)."""
+
+    device_connections: int
+    telemetry_messages: int
+    telemetry_commits: int
+    telemetry_queued: int
 
 
 class Metrics:
@@ -26,4 +41,36 @@ class Metrics:
             "Devices in the registry by status (enabled, disabled, connected).",
             ["status"],
             registry=self.registry,
+        )
+
+    def watch(self, read: Callable[[], NodeFigures]) -> None:
+        """Expose the node's connection and ingest figures, read at each scrape."""
+        self.registry.register(_NodeCollector(read))
+
+
+class _NodeCollector(Collector):
+    def __init__(self, read: Callable[[], NodeFigures]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        figures = self._read()
+        yield GaugeMetricFamily(
+            "fleethub_device_connections",
+            "Device connections (MQTT, MQTT over WebSocket) open on this node.",
+            value=figures.device_connections,
+        )
+        yield CounterMetricFamily(
+            "fleethub_telemetry_messages",
+            "Device-to-cloud messages committed to the telemetry store by this node.",
+            value=figures.telemetry_messages,
+        )
+        yield CounterMetricFamily(
+            "fleethub_telemetry_commits",
+            "Group commits of telemetry (messages / commits is the mean batch size).",
+            value=figures.telemetry_commits,
+        )
+        yield GaugeMetricFamily(
+            "fleethub_telemetry_queued",
+            "Messages accepted and waiting for their group commit (back-pressure at 10,000).",
+            value=figures.telemetry_queued,
         )

@@ -16,7 +16,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fleethub.hub.messaging.message import D2CRecord, Message
+from fleethub.hub.messaging.message import D2CRecord, IngestFigures, Message
 from fleethub.store.batching import GroupCommitWriter, unavailable_on_error
 from fleethub.store.database import Database
 from fleethub.store.schema import messages as t
@@ -190,6 +190,11 @@ class SqlTelemetryLog:
     @property
     def full(self) -> bool:
         return self.writer.full
+
+    @property
+    def figures(self) -> IngestFigures:
+        w = self.writer
+        return IngestFigures(w.batches, w.items, w.queued + w.blocked)
 
     def offer(self, record: D2CRecord, settled: Callable[[BaseException | None], None]) -> bool:
         try:

@@ -172,3 +172,5 @@ def test_health_and_metrics_endpoints(served: Served) -> None:
         text = response.read().decode()
     assert "fleethub_http_requests_total" in text
     assert 'fleethub_devices{status="enabled"}' in text
+    assert "# TYPE fleethub_device_connections gauge" in text
+    assert "fleethub_telemetry_messages_total" in text

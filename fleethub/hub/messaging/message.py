@@ -75,3 +75,13 @@ class FeedbackBatch:
     lock_token: str
     records: list[FeedbackRecord]
     enqueued_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFigures:
+    """The telemetry writer's counters since start, for /metrics (read at scrape time, so the
+    hot path pays nothing)."""
+
+    commits: int
+    messages: int
+    queued: int

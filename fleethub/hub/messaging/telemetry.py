@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fleethub.hub.auth.principal import Permission, Principal, require
 from fleethub.hub.clock import Clock, utc
 from fleethub.hub.errors import ArgumentInvalid, MessageTooLarge
-from fleethub.hub.messaging.message import D2CRecord, Message
+from fleethub.hub.messaging.message import D2CRecord, IngestFigures, Message
 from fleethub.hub.ports import IdentityStore, TelemetryLog
 
 #: Azure's limit for one device-to-cloud message.
@@ -124,6 +124,10 @@ class Telemetry:
         return await self._log.read(
             span.device_id, span.since, span.until, span.after_sequence, span.limit
         )
+
+    def figures(self) -> IngestFigures:
+        """The writer's counters (commits, messages, waiting) for /metrics."""
+        return self._log.figures
 
     def subscribe(self, principal: Principal, callback: Callable[[D2CRecord], None]) -> None:
         """Live feed of every ingested record (for SSE streams); call `unsubscribe` after."""

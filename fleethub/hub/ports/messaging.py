@@ -7,7 +7,13 @@ from typing import Protocol
 
 from fleethub.hub.central.records import RecentMessage
 from fleethub.hub.messaging.consumer_groups import ConsumerGroup
-from fleethub.hub.messaging.message import C2DMessage, D2CRecord, FeedbackBatch, FeedbackRecord
+from fleethub.hub.messaging.message import (
+    C2DMessage,
+    D2CRecord,
+    FeedbackBatch,
+    FeedbackRecord,
+    IngestFigures,
+)
 
 
 class TelemetryLog(Protocol):
@@ -23,6 +29,10 @@ class TelemetryLog(Protocol):
     @property
     def full(self) -> bool:
         """Whether `offer` would refuse a record right now (back-pressure, or closed)."""
+
+    @property
+    def figures(self) -> IngestFigures:
+        """Commits, messages committed and messages waiting, since start."""
 
     def offer(self, record: D2CRecord, settled: Callable[[BaseException | None], None]) -> bool:
         """`append` without a coroutine: queue the record now and return True, or return

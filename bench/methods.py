@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import uvloop
 
 from bench import mqttload
 from bench.d2c import hub_credentials, pct, provision
@@ -185,7 +186,7 @@ def main() -> None:
     hub = start_hub(cpu=0)
     try:
         provision(hub, args.devices)
-        asyncio.run(measure(hub, args.devices, args.rate, args.seconds, args.warmup))
+        uvloop.run(measure(hub, args.devices, args.rate, args.seconds, args.warmup))
     finally:
         hub.stop()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -223,7 +223,7 @@ class SqlIdentities:
             )
         )
         rows = [{"d": d, "m": m or "", "s": state, "at": at} for d, m, state, at in changes]
-        await self._db.change(statement, rows)
+        await self._db.change_many(statement, rows)
 
     async def touch_activity(self, keys: Sequence[tuple[str, str | None]], at: datetime) -> None:
         if not keys:
@@ -233,7 +233,7 @@ class SqlIdentities:
             .where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
             .values(last_activity_time=at)
         )
-        await self._db.change(statement, [{"d": d, "m": m or ""} for d, m in keys])
+        await self._db.change_many(statement, [{"d": d, "m": m or ""} for d, m in keys])
 
     async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> bool:
         statement = sa.update(t).where(_where(device_id, module_id)).values(model_id=model_id)

@@ -121,3 +121,14 @@ async def test_once_enough_rows_are_in_the_log_the_thread_commits_and_checkpoint
     # Three rows inline, then one on the thread (which checkpoints), then inline again.
     assert [thread == here for thread in threads] == [True, True, True, False, True]
     assert await ids(sqlite) == ["x"] * 5
+
+
+async def test_change_many_applies_every_row_whatever_the_count(store: Store) -> None:
+    statement = sa.insert(c2d_feedback)
+    few = [{"original_message_id": f"few{i}", **ROW} for i in range(3)]
+    many = [{"original_message_id": f"many{i:03d}", **ROW} for i in range(120)]
+
+    await store.db.change_many(statement, few)  # on the loop's thread (SQLite)
+    await store.db.change_many(statement, many)  # in a write() transaction
+
+    assert await ids(store) == [row["original_message_id"] for row in few + many]

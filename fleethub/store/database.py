@@ -23,6 +23,8 @@ R = TypeVar("R")
 
 #: Most parameter sets `change_many` runs on the loop's thread (SQLite).
 _LOOP_ROWS = 50
+#: What one `write()` transaction counts toward the next checkpoint (its size is unknown).
+_WRITE_ROWS = 50
 
 _UNAVAILABLE = "The database is unavailable; retry later."
 #: Errors that mean the server cannot be reached, not that the statement was wrong.
@@ -79,7 +81,8 @@ class Database:
                 with outage_is_unavailable(), self._point_writer.begin() as conn:
                     result = conn.execute(statement, params)
                     rows = list(result) if returning else []
-                    return result.rowcount, rows
+            self._wrote(len(params) if isinstance(params, list) else 1)
+            return result.rowcount, rows
         async with self.write() as aconn:
             aresult = await aconn.execute(statement, params)
             rows = list(aresult) if returning else []
@@ -135,6 +138,16 @@ class Database:
         """Whether `write_batch` is available (SQLite; PostgreSQL uses `write`)."""
         return self._batches is not None
 
+    @property
+    def batches(self) -> BatchConnection | None:
+        """SQLite's batch connection (checkpoints), None on PostgreSQL."""
+        return self._batches
+
+    def _wrote(self, rows: int) -> None:
+        """SQLite: count what went into the write-ahead log, for the next checkpoint."""
+        if self._batches is not None:
+            self._batches.wrote(rows)
+
     async def write_batch(self, work: Callable[[sqlite3.Connection], R], *, rows: int) -> R:
         """SQLite: `work` in one transaction on the bare batch connection, under the
         single-writer lock, inline or on its thread by size (store/sqlite_batches.py)."""
@@ -161,6 +174,7 @@ class Database:
                 return
             async with self._writer, self.engine.begin() as conn:
                 yield conn
+            self._wrote(_WRITE_ROWS)
 
     async def close(self) -> None:
         if self._batches is not None:

@@ -36,6 +36,9 @@ def open_sqlite(url: str) -> Database:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Checkpoints run on a connection of their own (store/sqlite_batches.py), not inside
+        # whichever commit crossed SQLite's threshold, under the writer lock.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     return Database(
@@ -62,6 +65,7 @@ def _sync_engine(url: str, *, read_only: bool) -> sa.Engine:
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA query_only={int(read_only)}")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -1,15 +1,24 @@
-"""SQLite group commits on a bare connection: small batches inline, big ones on a thread.
+"""SQLite group commits on a bare connection: small batches inline, big ones on a thread;
+checkpoints on a connection and thread of their own, outside the writer lock.
 
 A group commit of telemetry is one short INSERT, so its fixed costs decide the CPU per
 message at low rates. Through aiosqlite and SQLAlchemy a one-row commit took ~350 µs of CPU
 (seven thread hops, pool checkout and reset, result processing) against ~70 µs for the same
 statements on the bare driver (docs/performance.md). A batch of a few rows commits right
 on the loop's thread; a big one goes to this store's own thread and leaves the loop free.
+
+Checkpoints copy the write-ahead log back into the database file and sync it, which can take
+tens of milliseconds. SQLite's automatic checkpoint runs inside whichever commit crossed its
+threshold, under the store's writer lock, so every PUBACK queued behind that commit would
+wait for the sync too. So no connection checkpoints by itself (`wal_autocheckpoint=0`, also
+in store/sqlite.py); `wrote()` counts what went into the log and, past a threshold, a
+PASSIVE checkpoint runs on its own connection and thread while writers carry on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,49 +26,84 @@ from typing import TypeVar
 
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
+
 #: Batches of up to this many rows commit on the loop's thread: for a few rows the hop to
 #: the batch thread and back costs more than the rows themselves.
 INLINE_ROWS = 32
-#: The connection does not checkpoint on its own (an automatic checkpoint after an inline
-#: commit would sync files on the loop's thread); the batch thread checkpoints once about
-#: this many rows have gone into the write-ahead log since the last time.
+#: A checkpoint starts once about this many rows (or single-row commits) went into the log.
 CHECKPOINT_ROWS = 2000
+
+PRAGMAS = ("synchronous=NORMAL", "busy_timeout=5000", "wal_autocheckpoint=0")
 
 
 class BatchConnection:
     """The one connection group batches commit on, serialised by the store's writer lock."""
 
     def __init__(self, path: str, writer: asyncio.Lock) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("synchronous=NORMAL", "busy_timeout=5000", "wal_autocheckpoint=0"):
-            self._conn.execute(f"PRAGMA {pragma}")
+        self._path = path
+        self._conn = _connect(path)
         self._writer = writer
         self._thread: ThreadPoolExecutor | None = None
+        # Opened at the first checkpoint, once migrations have put the file in WAL mode.
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpoints = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
+        self._checkpointing: asyncio.Future[None] | None = None
         self._unchecked = 0
 
     async def run(self, work: Callable[[sqlite3.Connection], R], rows: int) -> R:
-        """`work` in one transaction: inline if small and no checkpoint is due, else on the
-        thread. The writer lock is held until the transaction ends, even if the caller is
-        cancelled first: no other writer may start while it is open."""
+        """`work` in one transaction, inline if small, else on the thread. The writer lock
+        is held until the transaction ends, even if the caller is cancelled first: no other
+        writer may start while it is open."""
         await self._writer.acquire()
-        if rows <= INLINE_ROWS and self._unchecked < CHECKPOINT_ROWS:
+        if rows <= INLINE_ROWS:
             try:
                 result = self._transaction(work)
             finally:
                 self._writer.release()
-            self._unchecked += rows
+            self.wrote(rows)
             return result
         if self._thread is None:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-batch")
         try:
-            done = asyncio.get_running_loop().run_in_executor(
-                self._thread, self._transaction_then_checkpoint, work, rows
-            )
+            done = asyncio.get_running_loop().run_in_executor(self._thread, self._transaction, work)
         except BaseException:
             self._writer.release()
             raise
         done.add_done_callback(lambda _: self._writer.release())
-        return await asyncio.shield(done)
+        result = await asyncio.shield(done)
+        self.wrote(rows)
+        return result
+
+    def wrote(self, rows: int) -> None:
+        """Count rows committed by any connection; start a checkpoint when enough are in."""
+        self._unchecked += rows
+        if self._unchecked < CHECKPOINT_ROWS or self._checkpointing is not None:
+            return
+        self._unchecked = 0
+        loop = asyncio.get_running_loop()
+        self._checkpointing = loop.run_in_executor(self._checkpoints, self._checkpoint)
+        self._checkpointing.add_done_callback(self._checkpointed)
+
+    @property
+    def checkpointing(self) -> bool:
+        return self._checkpointing is not None
+
+    async def checkpointed(self) -> None:
+        """Wait for the checkpoint under way, if any."""
+        if self._checkpointing is not None:
+            await asyncio.shield(self._checkpointing)
+
+    def _checkpoint(self) -> None:
+        if self._checkpointer is None:
+            self._checkpointer = _connect(self._path)
+        # PASSIVE: copy what no reader still needs, never wait for readers or writers.
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _checkpointed(self, done: asyncio.Future[None]) -> None:
+        self._checkpointing = None
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("checkpoint failed; the next one retries", exc_info=done.exception())
 
     def _transaction(self, work: Callable[[sqlite3.Connection], R]) -> R:
         self._conn.execute("BEGIN IMMEDIATE")
@@ -71,16 +115,21 @@ class BatchConnection:
         self._conn.execute("COMMIT")
         return result
 
-    def _transaction_then_checkpoint(self, work: Callable[[sqlite3.Connection], R], rows: int) -> R:
-        result = self._transaction(work)
-        self._unchecked += rows
-        if self._unchecked >= CHECKPOINT_ROWS:
-            # PASSIVE: copy what no reader still needs, never wait for readers.
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self._unchecked = 0
-        return result
-
     def close(self) -> None:
         if self._thread is not None:
             self._thread.shutdown(wait=True)
+        self._checkpoints.shutdown(wait=True)
+        try:
+            self._checkpoint()  # leave the log copied back for the next start
+        except sqlite3.Error:
+            log.warning("the last checkpoint failed; SQLite replays the log at next start")
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._conn.close()
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in PRAGMAS:
+        conn.execute(f"PRAGMA {pragma}")
+    return conn

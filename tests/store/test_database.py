@@ -109,18 +109,27 @@ async def test_postgresql_has_no_batch_thread(store: Store) -> None:
         await store.db.write_batch(lambda conn: insert(conn, "a"), rows=1)
 
 
-async def test_once_enough_rows_are_in_the_log_the_thread_commits_and_checkpoints(
-    sqlite: Store, monkeypatch: pytest.MonkeyPatch
+async def test_a_checkpoint_runs_on_its_own_once_enough_rows_are_in_the_log(
+    sqlite: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sqlite_batches, "CHECKPOINT_ROWS", 3)
-    here = threading.get_ident()
-    threads = [
-        await sqlite.db.write_batch(lambda conn: insert(conn, "x"), rows=1) for _ in range(5)
-    ]
+    batches = sqlite.db.batches
+    assert batches is not None
+    await sqlite.db.write_batch(lambda conn: insert(conn, "x"), rows=3)  # the first checkpoint
+    await batches.checkpointed()
+    database = tmp_path / "fleethub.db"
+    before = database.read_bytes()
 
-    # Three rows inline, then one on the thread (which checkpoints), then inline again.
-    assert [thread == here for thread in threads] == [True, True, True, False, True]
-    assert await ids(sqlite) == ["x"] * 5
+    for _ in range(2):
+        await sqlite.db.write_batch(lambda conn: insert(conn, "y"), rows=1)
+    assert not batches.checkpointing
+    assert database.read_bytes() == before  # in the write-ahead log only
+
+    await sqlite.db.write_batch(lambda conn: insert(conn, "z"), rows=1)
+    assert batches.checkpointing  # on its own thread: the caller did not wait for it
+    await batches.checkpointed()
+    assert database.read_bytes() != before
+    assert await ids(sqlite) == ["x", "y", "y", "z"]
 
 
 async def test_change_many_applies_every_row_whatever_the_count(store: Store) -> None:

@@ -62,6 +62,7 @@ class Registry:
         self.connection_changed: Listeners[ConnectionChanged] = Listeners()
         self._states: dict[tuple[str, str | None], tuple[str, datetime]] = {}
         self._flusher: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()
         self._cache: CredentialCache | None = None
 
     def cache_credentials(self, limit: int = 50_000) -> None:
@@ -297,11 +298,15 @@ class Registry:
         await self.flush_connections()
 
     async def flush_connections(self) -> None:
-        states, self._states = self._states, {}
-        if states:
-            await self._store.set_connections(
-                [(d, m, state, at) for (d, m), (state, at) in states.items()]
-            )
+        """Write the connection changes recorded so far. Flushes take turns, so once this
+        returns every earlier change is written (a flush already under way is waited for),
+        and batches commit in the order they were taken."""
+        async with self._flushing:
+            states, self._states = self._states, {}
+            if states:
+                await self._store.set_connections(
+                    [(d, m, state, at) for (d, m), (state, at) in states.items()]
+                )
 
 
 def not_found(device_id: str, module_id: str | None) -> HubError:

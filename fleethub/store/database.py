@@ -23,7 +23,7 @@ R = TypeVar("R")
 
 #: Most parameter sets `change_many` runs on the loop's thread (SQLite).
 _LOOP_ROWS = 50
-#: What one `write()` transaction counts toward the next checkpoint (its size is unknown).
+#: What a `write()` transaction of unknown size counts toward the next checkpoint.
 _WRITE_ROWS = 50
 
 _UNAVAILABLE = "The database is unavailable; retry later."
@@ -98,7 +98,7 @@ class Database:
         if len(rows) <= _LOOP_ROWS or self._point_writer is None:
             await self.change(statement, rows)
             return
-        async with self.write() as aconn:
+        async with self.write(len(rows)) as aconn:
             await aconn.execute(statement, rows)
 
     async def lookup(
@@ -165,8 +165,9 @@ class Database:
                 yield conn
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that commits on success and rolls back on any error."""
+    async def write(self, rows: int = _WRITE_ROWS) -> AsyncIterator[AsyncConnection]:
+        """A transaction that commits on success and rolls back on any error; `rows` is what
+        it counts toward SQLite's next checkpoint, where the caller knows better."""
         with outage_is_unavailable():
             if self._writer is None:
                 async with self.engine.begin() as conn:
@@ -174,7 +175,7 @@ class Database:
                 return
             async with self._writer, self.engine.begin() as conn:
                 yield conn
-            self._wrote(_WRITE_ROWS)
+            self._wrote(rows)
 
     async def close(self) -> None:
         if self._batches is not None:

@@ -37,7 +37,7 @@ def test_device_reconnects_after_a_crash_and_no_acknowledged_message_is_lost(
 
     def publish() -> None:
         n = 0
-        while not stop.is_set() and n < 2000:
+        while not stop.is_set() and n < 50_000:  # bounded; `stop` ends it first
             client.send_message(Message(f"m{n}", message_id=f"m{n}"))  # returns after PUBACK
             acknowledged.append(f"m{n}")
             n += 1

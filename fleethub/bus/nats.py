@@ -38,6 +38,8 @@ from fleethub.hub.ports import BroadcastHandler, BusMessage, RequestHandler
 log = logging.getLogger(__name__)
 
 _UNAVAILABLE = "The cluster bus (NATS) is unavailable; retry later."
+#: JetStream's "wrong last sequence" codes: someone wrote the key after the revision we hold.
+_WRONG_LAST_SEQUENCE = (10071, 10164)
 #: Errors that are answers, not outages: the caller handles them.
 _ANSWERS = (
     TimeoutError,
@@ -92,7 +94,7 @@ class NatsBus:
         self._presence: KeyValue | None = None
         self._nodes: KeyValue | None = None
         self._leases: KeyValue | None = None
-        self._held: dict[str, str] = {}  # claimed key → its KV key
+        self._held: dict[str, tuple[str, int]] = {}  # claimed key → its KV key, our revision
         self._leased: dict[str, int] = {}  # lease name → the revision we hold
         self._tasks: set[asyncio.Task[Any]] = set()
         self._renewer: asyncio.Task[None] | None = None
@@ -220,19 +222,24 @@ class NatsBus:
         kv_key = _kv_key(key)
         async with _unavailable_on_error():
             revision = await presence.put(kv_key, self.node_id.encode())
-        self._held[key] = kv_key
+        self._held[key] = (kv_key, revision)
         return revision
 
     async def release(self, key: str) -> None:
-        kv_key = self._held.pop(key, None)
-        if kv_key is None:
+        held = self._held.pop(key, None)
+        if held is None:
             return
+        kv_key, revision = held
         presence = self._kv(self._presence)
-        with contextlib.suppress(KeyNotFoundError, KeyDeletedError, KeyWrongLastSequenceError):
+        # Only the entry this node wrote last: a newer claim by another node stays.
+        with contextlib.suppress(KeyWrongLastSequenceError):
             async with _unavailable_on_error():
-                entry = await presence.get(kv_key)
-                if entry.value == self.node_id.encode() and entry.revision is not None:
-                    await presence.delete(kv_key, last=entry.revision)
+                try:
+                    await presence.delete(kv_key, last=revision)
+                except nats.js.errors.APIError as error:
+                    if error.err_code in _WRONG_LAST_SEQUENCE:
+                        raise KeyWrongLastSequenceError(description=error.description) from None
+                    raise
 
     async def locate(self, key: str) -> str | None:
         presence = self._kv(self._presence)
@@ -285,13 +292,42 @@ class NatsBus:
             await asyncio.sleep(self.presence_ttl / 3)
             try:
                 await self._announce()
-                presence = self._kv(self._presence)
-                value = self.node_id.encode()
-                for kv_key in list(self._held.values()):
-                    async with _unavailable_on_error():
-                        await presence.put(kv_key, value)
+                for key in list(self._held):
+                    await self._renew(key)
             except ServiceUnavailable:
                 continue  # logged; entries renew once NATS is back
+
+    async def _renew(self, key: str) -> None:
+        """Re-put one presence entry only over the revision this node wrote: a node that
+        claimed the identity since holds it now, and this node lets it go."""
+        held = self._held.get(key)
+        if held is None:
+            return
+        kv_key, revision = held
+        presence = self._kv(self._presence)
+        value = self.node_id.encode()
+        renewed: int | None
+        async with _unavailable_on_error():
+            try:
+                renewed = await presence.update(kv_key, value, last=revision)
+            except KeyWrongLastSequenceError:
+                renewed = await self._recreate(presence, kv_key, value)
+        if self._held.get(key) != held:
+            return  # claimed again or released while this renewal was under way
+        if renewed is None:
+            del self._held[key]
+        else:
+            self._held[key] = (kv_key, renewed)
+
+    @staticmethod
+    async def _recreate(presence: KeyValue, kv_key: str, value: bytes) -> int | None:
+        """After a lapse (NATS was away past the TTL) the entry is gone: write it again. None
+        when the subject has anything on it: another node's entry, or the tombstone a node
+        that claimed the identity after this one left when it let go."""
+        try:
+            return await presence.update(kv_key, value, last=0)
+        except KeyWrongLastSequenceError:
+            return None
 
     # --- plumbing -----------------------------------------------------------------------------
 

@@ -137,6 +137,45 @@ async def test_a_live_node_keeps_its_presence_past_the_ttl(prefix: str) -> None:
         await a.bus.close()
 
 
+async def test_a_node_that_was_taken_over_does_not_renew_over_the_newer_claim(
+    prefix: str,
+) -> None:
+    """Between a takeover and the old node letting go, the old node's renewals must not put
+    its name back: it would then delete the entry and leave the identity held by no one."""
+    a = await started(NATS_URL, "node-a:1", prefix, ttl=1.5)
+    b = await started(NATS_URL, "node-b:1", prefix, ttl=1.5)
+    try:
+        await a.bus.claim("dev1")
+        await b.bus.claim("dev1")  # the device reconnected through b
+
+        await asyncio.sleep(1.2)  # a and b each renew twice (every ttl / 3)
+        assert await a.bus.locate("dev1") == "node-b:1"
+        await a.bus.release("dev1")
+        assert await a.bus.locate("dev1") == "node-b:1"
+    finally:
+        await a.bus.close()
+        await b.bus.close()
+
+
+async def test_a_presence_that_lapsed_while_its_node_lived_is_written_again(
+    prefix: str,
+) -> None:
+    a = await started(NATS_URL, "node-a:1", prefix, ttl=1.5)
+    try:
+        await a.bus.claim("dev1")
+        renewer = a.bus._renewer
+        assert renewer is not None
+        renewer.cancel()  # as if NATS were away for longer than the TTL
+        await asyncio.sleep(2.5)
+        assert await a.bus.locate("dev1") is None
+
+        a.bus._renewer = asyncio.create_task(a.bus._renew_forever())
+        await eventually(lambda: a.bus._held.get("dev1", ("", 0))[1] > 1, 3.0)
+        assert await a.bus.locate("dev1") == "node-a:1"
+    finally:
+        await a.bus.close()
+
+
 # --- outages: a NATS server of this test's own, stopped and started again -------------------
 
 

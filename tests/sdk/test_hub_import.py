@@ -8,6 +8,7 @@ importing hub's log nor its data dir.
 from __future__ import annotations
 
 import base64
+import signal
 import ssl
 import threading
 import time
@@ -240,8 +241,15 @@ def test_the_secret_is_in_no_log_and_no_file(source: Served, tmp_path: Path) -> 
             invalid = {"display_name": "x", "secret": secret_of(source), "bad": True}
             assert api.post("/archivist/v2/iothubgdr", json=invalid).status_code == 400
     finally:
-        assert stop_server(audited) == 0
-        reader.join(timeout=10)
+        # This reader owns the pipe: stop_server would read and close it under the thread.
+        audited.process.send_signal(signal.SIGTERM)
+        try:
+            code = audited.process.wait(timeout=30)
+        finally:
+            audited.process.kill()
+            reader.join(timeout=30)
+            stream.close()
+    assert code == 0
     log = "\n".join(audited.output)
     assert "job hubImport/" in log  # the log was read to its end
     for secret in (key, wrong):

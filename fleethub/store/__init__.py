@@ -52,6 +52,7 @@ class Store:
 
     async def close(self) -> None:
         await self.telemetry.close()  # drain the group-commit writer while the engine is up
+        await self.sessions.close()
         await self.db.close()
 
 

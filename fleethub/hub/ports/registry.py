@@ -99,6 +99,10 @@ class SessionStore(Protocol):
     async def load(self, client_id: str) -> list[str] | None:
         """The stored subscriptions, or None when no session exists."""
 
+    async def create(self, client_id: str) -> None:
+        """Record an empty session unless one exists; it may be stored a moment later, in a
+        batch. Never overwrites a session saved meanwhile."""
+
     async def save(self, client_id: str, filters: Sequence[str]) -> None: ...
 
     async def delete(self, client_id: str) -> None: ...

@@ -138,7 +138,7 @@ class DeviceCalls:
             return None
         stored = await self._sessions.load(client_id)
         if stored is None:
-            await self._sessions.save(client_id, [])
+            await self._sessions.create(client_id)
         return stored
 
     async def save_subscriptions(self, session: Session) -> None:

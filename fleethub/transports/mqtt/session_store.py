@@ -39,6 +39,12 @@ class CachedSessions:
             self._remember(client_id, stored)
         return stored
 
+    async def create(self, client_id: str) -> None:
+        # Stored later, in a batch: nothing to remember until a load finds it there.
+        self._epoch += 1
+        self._cached.pop(client_id, None)
+        await self._store.create(client_id)
+
     async def save(self, client_id: str, filters: Sequence[str]) -> None:
         kept = tuple(filters)
         self._begin(client_id)

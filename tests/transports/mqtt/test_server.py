@@ -209,6 +209,22 @@ def test_subscriptions_persist_across_connections(hub: Served, rest: httpx.Clien
     second.close()
 
 
+def test_a_session_without_subscriptions_is_present_on_the_next_connect(
+    hub: Served, rest: httpx.Client
+) -> None:
+    key = create(rest, "p-bare")
+    password = token(key, "localhost/devices/p-bare")
+    first = Device(hub, "p-bare")
+    assert first.connect(password) == 0
+    assert first.session_present == 0
+    first.close()
+    time.sleep(0.3)  # new sessions are stored in batches, a moment after CONNACK
+    second = Device(hub, "p-bare")
+    assert second.connect(password) == 0
+    assert second.session_present == 1
+    second.close()
+
+
 def test_connection_closes_when_the_token_expires(hub: Served, rest: httpx.Client) -> None:
     key = create(rest, "p-expire")
     device = Device(hub, "p-expire")

@@ -29,6 +29,9 @@ class Store:
         await self._wait()
         return None if found is None else list(found)
 
+    async def create(self, client_id: str) -> None:
+        self.rows.setdefault(client_id, [])
+
     async def save(self, client_id: str, filters: Sequence[str]) -> None:
         await self._wait()
         if self.fail:
@@ -116,3 +119,12 @@ async def test_bounded() -> None:
     loads = store.loads
     assert await sessions.load("a") == ["a"]
     assert store.loads == loads + 1
+
+
+async def test_a_created_session_is_read_from_the_store_first() -> None:
+    store = Store()
+    sessions = CachedSessions(store)
+    await sessions.create("c")
+    assert await sessions.load("c") == []
+    assert await sessions.load("c") == []
+    assert store.loads == 1

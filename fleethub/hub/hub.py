@@ -201,7 +201,7 @@ class Hub:
             rounds += 1
             try:
                 if rounds % SWEEP_EVERY == 1:
-                    await presence.sweep(self.twins, self.registry, self.connections)
+                    await presence.sweep(self.registry, self.connections)
                 await self.c2d.expire()
                 await self.telemetry.record_activity()
                 await self.telemetry.prune(self.config.retention_seconds)

@@ -240,6 +240,21 @@ class SqlIdentities:
         rowcount, _ = await self._db.change(statement)
         return rowcount == 1
 
+    async def connected(
+        self, after: tuple[str, str | None] | None, limit: int
+    ) -> list[tuple[str, str | None]]:
+        # Keys only, in the order of ix_identities_connection_key: no twin is read or built.
+        statement = sa.select(t.c.device_id, t.c.module_id).where(
+            t.c.connection_state == "Connected"
+        )
+        if after is not None:
+            mark = sa.tuple_(sa.literal(after[1] or ""), sa.literal(after[0]))
+            statement = statement.where(sa.tuple_(t.c.module_id, t.c.device_id) > mark)
+        statement = statement.order_by(t.c.module_id, t.c.device_id).limit(limit)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(statement)).all()
+        return [(device_id, module_id or None) for device_id, module_id in rows]
+
     async def counts(self) -> RegistryCounts:
         devices = t.c.module_id == ""
         statement = sa.select(

@@ -138,6 +138,20 @@ async def test_change_many_applies_every_row_whatever_the_count(store: Store) ->
     many = [{"original_message_id": f"many{i:03d}", **ROW} for i in range(120)]
 
     await store.db.change_many(statement, few)  # on the loop's thread (SQLite)
-    await store.db.change_many(statement, many)  # in a write() transaction
+    await store.db.change_many(statement, many)  # SQLite: three transactions of at most 50
 
     assert await ids(store) == [row["original_message_id"] for row in few + many]
+
+
+async def test_a_big_change_many_lets_a_group_commit_in_between(sqlite: Store) -> None:
+    """The activity flush must not hold SQLite's single writer while telemetry waits."""
+    many = [{"original_message_id": f"many{i:03d}", **ROW} for i in range(200)]
+    flush = asyncio.create_task(sqlite.db.change_many(sa.insert(c2d_feedback), many))
+    await asyncio.sleep(0)  # the flush writes its first 50 rows
+
+    await sqlite.db.write_batch(lambda conn: insert(conn, "telemetry"), rows=1)
+    assert not flush.done()  # the batch went in between the flush's transactions
+    await flush
+    names = await ids(sqlite)
+    assert len(names) == 201
+    assert 0 < names.index("telemetry") < 200

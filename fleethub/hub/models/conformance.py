@@ -96,6 +96,10 @@ class Conformance:
         self._models[key] = (now, model_id)
         return model_id
 
+    def remember(self, device_id: str, module_id: str | None, model_id: str | None) -> None:
+        """The identity's model as a connect just read it (kept for `MODEL_TTL`, as a lookup)."""
+        self._models[(device_id, module_id)] = (time.monotonic(), model_id)
+
     def counts(self, device_id: str) -> ValidationCounts:
         return self._counts.get(device_id, ValidationCounts())
 

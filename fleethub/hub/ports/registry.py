@@ -56,11 +56,17 @@ class IdentityStore(Protocol):
     async def set_connections(
         self, changes: Sequence[tuple[str, str | None, str, datetime]]
     ) -> None:
-        """Write (device, module, state, at) connection changes in one transaction."""
+        """Write (device, module, state, at) connection changes (each row stands alone)."""
 
     async def touch_activity(
         self, keys: Sequence[tuple[str, str | None]], at: datetime
     ) -> None: ...
+
+    async def connected(
+        self, after: tuple[str, str | None] | None, limit: int
+    ) -> list[tuple[str, str | None]]:
+        """Up to `limit` (device, module) keys whose state reads Connected, in key order,
+        after `after` (a page of the presence sweep)."""
 
     async def counts(self) -> RegistryCounts: ...
 

@@ -272,6 +272,12 @@ class Registry:
         require(principal, Permission.REGISTRY_READ, Permission.SERVICE_CONNECT)
         return await self._store.counts()
 
+    async def connected_identities(
+        self, after: tuple[str, str | None] | None, limit: int
+    ) -> list[tuple[str, str | None]]:
+        """Keys whose stored state reads Connected, a page at a time (the presence sweep)."""
+        return await self._store.connected(after, limit)
+
     async def set_connection(self, device_id: str, module_id: str | None, connected: bool) -> None:
         """Record a connection change; changes are written in batches (see flush_connections).
 

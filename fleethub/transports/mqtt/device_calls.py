@@ -129,6 +129,8 @@ class DeviceCalls:
         announced = announced_model(packet.username)
         if announced and announced != identity.model_id:
             await self.hub.registry.set_model(device_id, module_id, announced)
+        # What was just read: the device's first messages need no lookup of their model.
+        self.hub.conformance.remember(device_id, module_id, announced or identity.model_id)
         return result
 
     async def open_session(self, client_id: str, clean: bool) -> list[str] | None:

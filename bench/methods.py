@@ -150,7 +150,8 @@ async def measure(
             if warmup:
                 await drive(service, ids, rate, warmup)
             hub_cpu, own_cpu = hub.cpu_seconds(), time.process_time()
-            out = await drive(service, ids, rate, seconds)
+            with mqttload.collector_paused():
+                out = await drive(service, ids, rate, seconds)
             calls = len(out.latencies) + out.errors
             hub_per_call = (hub.cpu_seconds() - hub_cpu) / max(1, calls) * 1e6
             own_per_call = (time.process_time() - own_cpu) / max(1, calls) * 1e6

@@ -13,6 +13,7 @@ no write at all, is remembered.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from fleethub.hub.ports import SessionStore
@@ -24,7 +25,7 @@ class CachedSessions:
     def __init__(self, store: SessionStore, limit: int = 50_000) -> None:
         self._store = store
         self._limit = limit
-        self._cached: dict[str, tuple[str, ...]] = {}
+        self._cached: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._writing: dict[str, int] = {}  # client id → its writes in flight
         self._overlapped: set[str] = set()  # client ids with two writes in flight at once
         self._epoch = 0  # bumped when any write starts: a read across it is not remembered
@@ -87,5 +88,5 @@ class CachedSessions:
 
     def _remember(self, client_id: str, filters: Sequence[str]) -> None:
         if client_id not in self._cached and len(self._cached) >= self._limit:
-            del self._cached[next(iter(self._cached))]
+            self._cached.popitem(last=False)  # O(1), unlike next(iter(dict)) after deletions
         self._cached[client_id] = tuple(filters)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 from datetime import UTC, datetime
 
 from fleethub.hub.auth.principal import SYSTEM
 from fleethub.hub.hub import Hub
-from fleethub.hub.registry.credentials import CredentialCache
+from fleethub.hub.registry.credentials import CredentialCache, slim
 from fleethub.hub.registry.device import Authentication, Identity, IdentitySpec
 
 KEY_A = base64.b64encode(b"a" * 32).decode()
@@ -119,3 +120,27 @@ def test_the_cache_is_bounded() -> None:
     cache.forget("x", None)
     cache.put(Identity("d", None, "g", datetime.now(UTC)), stale)
     assert cache.get("d", None) is None
+
+
+def test_slim_copies_every_field_but_the_twin_and_parent_scopes() -> None:
+    """slim is spelled out for speed: a field added to Identity must be added there too."""
+    copied = {f.name for f in dataclasses.fields(Identity)} - {"twin", "parent_scopes"}
+    assert copied == {
+        "device_id", "module_id", "generation_id", "created_time", "etag_seq", "status",
+        "status_reason", "status_updated_time", "connection_state",
+        "connection_state_updated_time", "last_activity_time", "c2d_count", "auth", "iot_edge",
+        "device_scope", "managed_by", "model_id",
+    }  # fmt: skip
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    full = Identity(
+        "d", "m", "g", at, 7, "disabled", "why", at, "Connected", at, at, 3,
+        Authentication("selfSigned", None, None, "A" * 40, "B" * 40),
+        True, "ms-azure-iot-edge://d-1", ["p"], "someone", "dtmi:x:y;1",
+    )  # fmt: skip
+    full.twin.tags = {"big": "x" * 1000}
+
+    kept = slim(full)
+
+    assert kept == dataclasses.replace(full, twin=kept.twin, parent_scopes=[])
+    assert kept.twin.tags == {}
+    assert kept.auth is not full.auth

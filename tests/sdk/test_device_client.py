@@ -6,6 +6,7 @@ Each module's hub listens on its own 127.0.0.X at 8883 and 443, the ports the SD
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import ssl
 import threading
@@ -225,11 +226,9 @@ def test_a_method_on_a_missing_or_deleted_device_is_device_not_found(
         assert deleted.value.response.status_code == 404
         assert "DeviceNotFound" in deleted.value.response.text
     finally:
-        try:
-            client.shutdown()
-        except NoConnectionError:
-            # The hub dropped the deleted device's connection and the SDK's disconnect found it
-            # gone before the rest of its shutdown ran: the second call finishes it.
+        # The hub dropped the deleted device's connection; the SDK's own disconnect may find
+        # it gone (a second shutdown then hangs joining a thread, so it is not retried).
+        with contextlib.suppress(NoConnectionError):
             client.shutdown()
 
 

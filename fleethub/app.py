@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleethub import __version__, api, datadir, tls, web
 from fleethub.api import operations
+from fleethub.api.iothub import fast_reads
 from fleethub.api.portal import oidc
 from fleethub.bus import open_bus
 from fleethub.bus.local import LocalBus
@@ -78,8 +79,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            self.metrics.request_done(route, scope["method"], status, time.perf_counter() - started)
 
 
 def build_http_app(
@@ -93,6 +93,9 @@ def build_http_app(
         title="fleethub",
         version=__version__,
         description="Azure IoT Hub-compatible service REST API, Portal and IoT Central APIs.",
+        # fleethub's own metrics are Prometheus (/metrics) and its logs JSON lines; FastAPI's
+        # native OpenTelemetry would look for configured providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.hub = hub
     api.mount(app)
@@ -100,6 +103,7 @@ def build_http_app(
     app.include_router(operations.router(ready, metrics))
     if calls is not None:
         app.router.routes.append(websocket.route(calls))
+    app.add_middleware(fast_reads.FastReads, hub=hub)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RawPathMiddleware)
     return app

@@ -36,12 +36,25 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
             registry=self.registry,
         )
+        # (route, method, status) → its request counter and latency histogram. Routes are
+        # templates and statuses few, so this stays small.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.devices = Gauge(
             "fleethub_devices",
             "Devices in the registry by status (enabled, disabled, connected).",
             ["status"],
             registry=self.registry,
         )
+
+    def request_done(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one HTTP request and time it; labelled children are looked up once each."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self.requests.labels(route, method, str(status)), self.latency.labels(route)
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def watch(self, read: Callable[[], NodeFigures]) -> None:
         """Expose the node's connection and ingest figures, read at each scrape."""

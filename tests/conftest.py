@@ -15,6 +15,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.types import ASGIApp
 
 from fleethub.app import build_http_app, hub_stores, job_adapters
 from fleethub.bus.local import LocalBus
@@ -114,17 +115,23 @@ async def api(
     async def ready() -> bool:
         return True
 
-    app = build_http_app(hub, Metrics(), ready)
+    async with signed_client(build_http_app(hub, Metrics(), ready), policies, clock) as client:
+        yield client
+
+
+def signed_client(
+    app: ASGIApp, policies: dict[str, Policy], clock: Callable[[], float]
+) -> httpx.AsyncClient:
+    """A client of ``app`` over ASGI, signing as iothubowner unless told otherwise."""
     owner = policies["iothubowner"]
 
     async def sign(request: httpx.Request) -> None:
         if "authorization" not in request.headers:
             request.headers["authorization"] = service_token(owner, clock)
 
-    async with httpx.AsyncClient(
+    return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url=f"https://{HOST}",
         params={"api-version": "2021-04-12"},
         event_hooks={"request": [sign]},
-    ) as client:
-        yield client
+    )

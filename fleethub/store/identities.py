@@ -154,7 +154,7 @@ class SqlIdentities:
             record = await self._db.lookup_driver(_BY_KEY_PG, device_id, module_id or "")
             return identity_of(record) if record is not None else None
         row = await self._db.lookup(_BY_KEY, {"d": device_id, "m": module_id or ""})
-        return to_identity(row) if row else None
+        return identity_of(row) if row is not None else None
 
     async def create(self, identity: Identity) -> None:
         if await self.create_many([identity]):

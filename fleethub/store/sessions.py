@@ -71,7 +71,7 @@ class SqlSessions:
 
     async def load(self, client_id: str) -> list[str] | None:
         row = await self._db.lookup(_LOAD, {"c": client_id})
-        return None if row is None else list(row[0])
+        return None if row is None else list(row["subscriptions"])
 
     async def create(self, client_id: str) -> None:
         self._creating.add(client_id)

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Query, Request
 from fleethub.http import HubDep
 from fleethub.hub.auth.principal import Principal
 from fleethub.hub.errors import ArgumentInvalid
+from fleethub.hub.hub import Hub
 
 #: Service API versions Azure has published; requests naming another are refused, as Azure does.
 API_VERSIONS = frozenset(
@@ -34,7 +35,7 @@ API_VERSIONS = frozenset(
 )
 
 
-async def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
+def check_api_version(version: str | None) -> str:
     if not version:
         raise ArgumentInvalid("The api-version query parameter is required.")
     if version not in API_VERSIONS:
@@ -42,18 +43,21 @@ async def api_version(version: Annotated[str | None, Query(alias="api-version")]
     return version
 
 
+def authenticate(hub: Hub, path: str, authorization: str | None) -> Principal:
+    """The caller, from a policy-signed SAS token scoped to the resource at ``path``."""
+    return hub.service_tokens.authenticate(
+        authorization, hub.config.policies, hub.config.names, path.strip("/"), hub.clock()
+    )
+
+
+async def api_version(version: Annotated[str | None, Query(alias="api-version")] = None) -> str:
+    return check_api_version(version)
+
+
 async def principal(
     request: Request, hub: HubDep, _version: Annotated[str, Depends(api_version)]
 ) -> Principal:
-    """The caller, from a policy-signed SAS token scoped to this request's resource."""
-    resource = request.scope["path"].strip("/")
-    return hub.service_tokens.authenticate(
-        request.headers.get("authorization"),
-        hub.config.policies,
-        hub.config.names,
-        resource,
-        hub.clock(),
-    )
+    return authenticate(hub, request.scope["path"], request.headers.get("authorization"))
 
 
 Caller = Annotated[Principal, Depends(principal)]

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Body, Query, Response
 from fleethub.api.iothub import wire
 from fleethub.api.iothub.auth import Caller, IfMatch, IfNoneMatch
 from fleethub.http import HubDep, JsonResponse
+from fleethub.hub.auth.principal import Principal
 from fleethub.hub.errors import ArgumentInvalid
+from fleethub.hub.hub import Hub
 from fleethub.hub.registry import bulk
 
 router = APIRouter(tags=["Devices"])
@@ -29,10 +31,20 @@ async def list_devices(
     return JsonResponse([wire.device_json(d) for d in devices])
 
 
+async def read_identity(
+    hub: Hub, who: Principal, device_id: str, module_id: str | None
+) -> tuple[dict[str, object], str]:
+    """A device or module identity's body and ETag: the GET routes' answer, also given by
+    `fast_reads` without FastAPI's plumbing."""
+    identity = await hub.registry.get(who, device_id, module_id)
+    if module_id is None:
+        return wire.device_json(identity), identity.etag
+    return wire.module_json(identity), identity.etag
+
+
 @router.get("/devices/{device_id:seg}", summary="Get a device identity")
 async def get_device(device_id: str, hub: HubDep, who: Caller) -> JsonResponse:
-    identity = await hub.registry.get(who, device_id, None)
-    return _etagged(wire.device_json(identity), identity.etag)
+    return _etagged(*await read_identity(hub, who, device_id, None))
 
 
 @router.put("/devices/{device_id:seg}", summary="Create or update a device identity")
@@ -110,8 +122,7 @@ async def get_module(
     device_id: str,
     module_id: str,
 ) -> JsonResponse:
-    identity = await hub.registry.get(who, device_id, module_id)
-    return _etagged(wire.module_json(identity), identity.etag)
+    return _etagged(*await read_identity(hub, who, device_id, module_id))
 
 
 @router.put("/devices/{device_id:seg}/modules/{module_id:seg}", summary="Create or update a module")

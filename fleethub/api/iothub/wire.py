@@ -163,7 +163,8 @@ def strip_system_keys(doc: dict[str, Any] | None) -> dict[str, Any] | None:
 def time_text(value: datetime | None) -> str:
     if value is None:
         return NEVER
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat: the same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ") at a fraction of the CPU.
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _auth(i: Identity) -> dict[str, Any]:

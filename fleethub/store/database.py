@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fleethub.hub.errors import ServiceUnavailable
+from fleethub.store.postgres_lookups import HeldLookups
 from fleethub.store.sqlite_batches import BatchConnection
 from fleethub.store.sqlite_lookup import PointReads
 
@@ -24,6 +25,8 @@ R = TypeVar("R")
 
 #: Most parameter sets in one `change_many` transaction on SQLite (on the loop's thread).
 _LOOP_ROWS = 50
+#: PostgreSQL pool connections held for `lookup_driver` (of the pool's 20).
+_HELD_LOOKUPS = 4
 #: What a `write()` transaction of unknown size counts toward the next checkpoint.
 _WRITE_ROWS = 50
 
@@ -63,6 +66,7 @@ class Database:
         self._writer = asyncio.Lock() if single_writer else None
         self._point_reader = point_reader
         self._point_reads = PointReads(point_reader) if point_reader is not None else None
+        self._lookups = HeldLookups(engine, _HELD_LOOKUPS) if self.dialect == "postgresql" else None
         self._point_writer = point_writer
         self._batches = (
             BatchConnection(batch_path, self._writer)
@@ -131,13 +135,13 @@ class Database:
     async def lookup_driver(self, sql: str, *args: Any) -> Mapping[str, Any] | None:
         """PostgreSQL: one row by an indexed key, straight through asyncpg (`$1` parameters).
 
-        SQLAlchemy's async execution path (greenlet hop, result processing) cost about
-        0.3 ms of CPU per lookup, more than asyncpg's own work; the connection still comes
-        from the engine's pool, whose JSON codecs decode JSONB columns.
+        SQLAlchemy's async execution path and pool checkout cost more CPU per lookup than
+        asyncpg's own work; a few of the pool's connections, with its JSON codecs, are held
+        for lookups instead (`HeldLookups`).
         """
+        assert self._lookups is not None, "lookup_driver is for PostgreSQL"
         with outage_is_unavailable():
-            async with self.engine.connect() as conn:
-                driver: Any = (await conn.get_raw_connection()).driver_connection
+            async with self._lookups.driver() as driver:
                 record: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
         return record
 
@@ -186,6 +190,8 @@ class Database:
             self._wrote(rows)
 
     async def close(self) -> None:
+        if self._lookups is not None:
+            await self._lookups.close()
         if self._batches is not None:
             self._batches.close()
         for engine in (self._point_reader, self._point_writer):

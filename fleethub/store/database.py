@@ -32,7 +32,12 @@ _WRITE_ROWS = 50
 
 _UNAVAILABLE = "The database is unavailable; retry later."
 #: Errors that mean the server cannot be reached, not that the statement was wrong.
-_DRIVER_OUTAGES = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+_DRIVER_OUTAGES = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 @contextlib.contextmanager

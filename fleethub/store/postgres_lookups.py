@@ -24,6 +24,7 @@ _BROKEN = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a protocol state a killed backend can leave
     asyncio.CancelledError,
 )
 

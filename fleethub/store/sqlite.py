@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from fleethub.store.database import Database
+from fleethub.store.sqlite_batches import JOURNAL_SIZE_LIMIT
 
 
 def _dumps(value: Any) -> str:
@@ -39,6 +40,7 @@ def open_sqlite(url: str) -> Database:
         # Checkpoints run on a connection of their own (store/sqlite_batches.py), not inside
         # whichever commit crossed SQLite's threshold, under the writer lock.
         cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
     return Database(
@@ -69,6 +71,7 @@ def _sync_engine(url: str, *, read_only: bool) -> sa.Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cursor.close()
 
     return reader

@@ -132,6 +132,29 @@ async def test_a_checkpoint_runs_on_its_own_once_enough_rows_are_in_the_log(
     assert await ids(sqlite) == ["x", "y", "y", "z"]
 
 
+async def test_the_log_starts_over_while_writes_never_pause(
+    sqlite: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PASSIVE checkpoint beside busy writers never finds the whole log copied, and SQLite
+    starts the log over only then: without a pass under the writer lock the log would grow
+    by every commit for as long as the writes go on."""
+    monkeypatch.setattr(sqlite_batches, "CHECKPOINT_ROWS", 20)
+    monkeypatch.setattr(sqlite_batches, "RESTART_FRAMES", 100)
+    batches = sqlite.db.batches
+    assert batches is not None
+    commits = 1500
+    for n in range(commits):
+        await sqlite.db.write_batch(lambda conn, n=n: insert(conn, f"m{n}"), rows=1)
+        await asyncio.sleep(0)  # a serving loop: callbacks and other tasks run between writes
+    await batches.checkpointed()
+
+    probe = sqlite3.connect(tmp_path / "fleethub.db")
+    _, frames_in_log, _ = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    probe.close()
+    assert frames_in_log < commits // 3  # each commit wrote at least one frame
+    assert len(await ids(sqlite)) == commits
+
+
 async def test_change_many_applies_every_row_whatever_the_count(store: Store) -> None:
     statement = sa.insert(c2d_feedback)
     few = [{"original_message_id": f"few{i}", **ROW} for i in range(3)]

@@ -20,13 +20,18 @@ from fleethub.hub.hub import Hub
 from fleethub.hub.messaging.message import Message
 
 
-class SegmentConvertor(Convertor[str]):
+def decode_segment(value: str) -> str:
     """One percent-encoded path segment, decoded (``dev%2F1`` → ``dev/1``)."""
+    return unquote(value)
+
+
+class SegmentConvertor(Convertor[str]):
+    """The `{name:seg}` path convertor: one segment, decoded by `decode_segment`."""
 
     regex = "[^/]+"
 
     def convert(self, value: str) -> str:
-        return unquote(value)
+        return decode_segment(value)
 
     def to_string(self, value: str) -> str:
         return quote(value, safe="")
@@ -73,6 +78,11 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def etagged(body: Any, etag: str) -> JsonResponse:
+    """A JSON answer with its ETag header, quoted as Azure sends it."""
+    return JsonResponse(body, headers={"ETag": f'"{etag}"'})
 
 
 #: IoT Hub's HTTP headers for a message's system properties (device and service side alike).

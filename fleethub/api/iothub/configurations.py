@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Response
 
 from fleethub.api.iothub import wire_configurations as wire
 from fleethub.api.iothub.auth import Caller, IfMatch
-from fleethub.http import HubDep, JsonResponse
+from fleethub.http import HubDep, JsonResponse, etagged
 
 router = APIRouter(tags=["Configurations"])
 
 
 def _etagged(body: wire.JSON) -> JsonResponse:
-    return JsonResponse(body, headers={"ETag": f'"{body["etag"]}"'})
+    return etagged(body, body["etag"])
 
 
 @router.get("/configurations", summary="List configurations")

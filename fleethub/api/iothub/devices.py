@@ -8,17 +8,13 @@ from fastapi import APIRouter, Body, Query, Response
 
 from fleethub.api.iothub import wire
 from fleethub.api.iothub.auth import Caller, IfMatch, IfNoneMatch
-from fleethub.http import HubDep, JsonResponse
+from fleethub.http import HubDep, JsonResponse, etagged
 from fleethub.hub.auth.principal import Principal
 from fleethub.hub.errors import ArgumentInvalid
 from fleethub.hub.hub import Hub
 from fleethub.hub.registry import bulk
 
 router = APIRouter(tags=["Devices"])
-
-
-def _etagged(body: dict[str, object], etag: str) -> JsonResponse:
-    return JsonResponse(body, headers={"ETag": f'"{etag}"'})
 
 
 @router.get("/devices", summary="List device identities")
@@ -44,7 +40,7 @@ async def read_identity(
 
 @router.get("/devices/{device_id:seg}", summary="Get a device identity")
 async def get_device(device_id: str, hub: HubDep, who: Caller) -> JsonResponse:
-    return _etagged(*await read_identity(hub, who, device_id, None))
+    return etagged(*await read_identity(hub, who, device_id, None))
 
 
 @router.put("/devices/{device_id:seg}", summary="Create or update a device identity")
@@ -59,7 +55,7 @@ async def put_device(
     if device.deviceId is not None and device.deviceId != device_id:
         raise ArgumentInvalid("The body's deviceId does not match the device id in the path.")
     result = await hub.registry.put(who, device_id, None, device.to_spec(), if_match, if_none_match)
-    return _etagged(wire.device_json(result.identity), result.identity.etag)
+    return etagged(wire.device_json(result.identity), result.identity.etag)
 
 
 @router.delete("/devices/{device_id:seg}", status_code=204, summary="Delete a device identity")
@@ -122,7 +118,7 @@ async def get_module(
     device_id: str,
     module_id: str,
 ) -> JsonResponse:
-    return _etagged(*await read_identity(hub, who, device_id, module_id))
+    return etagged(*await read_identity(hub, who, device_id, module_id))
 
 
 @router.put("/devices/{device_id:seg}/modules/{module_id:seg}", summary="Create or update a module")
@@ -142,7 +138,7 @@ async def put_module(
     result = await hub.registry.put(
         who, device_id, module_id, module.to_spec(), if_match, if_none_match
     )
-    return _etagged(wire.module_json(result.identity), result.identity.etag)
+    return etagged(wire.module_json(result.identity), result.identity.etag)
 
 
 @router.delete(

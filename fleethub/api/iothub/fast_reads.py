@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi.routing import APIRoute
@@ -25,9 +25,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fleethub.api.iothub import devices, twins
 from fleethub.api.iothub.auth import authenticate, check_api_version
-from fleethub.api.iothub.devices import read_identity
 from fleethub.api.iothub.errors import hub_error_response
-from fleethub.api.iothub.twins import read_twin
+from fleethub.http import decode_segment
 from fleethub.hub.auth.principal import Principal
 from fleethub.hub.errors import HubError
 from fleethub.hub.hub import Hub
@@ -36,10 +35,10 @@ Read = Callable[[Hub, Principal, str, str | None], Awaitable[tuple[dict[str, obj
 
 #: (first path segment, has a module) → (the declared route's path, its answer).
 _READS: dict[tuple[str, bool], tuple[str, Read]] = {
-    ("devices", False): ("/devices/{device_id:seg}", read_identity),
-    ("devices", True): ("/devices/{device_id:seg}/modules/{module_id:seg}", read_identity),
-    ("twins", False): ("/twins/{device_id:seg}", read_twin),
-    ("twins", True): ("/twins/{device_id:seg}/modules/{module_id:seg}", read_twin),
+    ("devices", False): ("/devices/{device_id:seg}", devices.read_identity),
+    ("devices", True): ("/devices/{device_id:seg}/modules/{module_id:seg}", devices.read_identity),
+    ("twins", False): ("/twins/{device_id:seg}", twins.read_twin),
+    ("twins", True): ("/twins/{device_id:seg}/modules/{module_id:seg}", twins.read_twin),
 }
 _JSON = b"application/json; charset=utf-8"
 
@@ -67,9 +66,9 @@ def _split(path: str) -> tuple[tuple[str, bool], str, str | None] | None:
     """``/devices/{id}``, ``/twins/{id}`` or their ``/modules/{mid}`` forms, ids decoded."""
     parts = path.split("/")
     if len(parts) == 3 and parts[2]:
-        return (parts[1], False), unquote(parts[2]), None
+        return (parts[1], False), decode_segment(parts[2]), None
     if len(parts) == 5 and parts[3] == "modules" and parts[2] and parts[4]:
-        return (parts[1], True), unquote(parts[2]), unquote(parts[4])
+        return (parts[1], True), decode_segment(parts[2]), decode_segment(parts[4])
     return None
 
 

@@ -14,7 +14,7 @@ from starlette.responses import StreamingResponse
 
 from fleethub.api.iothub.auth import Caller
 from fleethub.api.iothub.wire import time_text
-from fleethub.http import HubDep, JsonResponse, message_from_headers
+from fleethub.http import HubDep, JsonResponse, etagged, message_from_headers
 from fleethub.hub.clock import utc
 from fleethub.hub.messaging.message import D2CRecord
 from fleethub.hub.messaging.telemetry import ReadRange
@@ -62,7 +62,7 @@ async def receive_feedback(hub: HubDep, who: Caller) -> Response:
         }
         for r in batch.records
     ]
-    return JsonResponse(body, headers={"ETag": f'"{batch.lock_token}"'})
+    return etagged(body, batch.lock_token)
 
 
 @router.delete(

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from fleethub.api.iothub import wire
 from fleethub.api.iothub.auth import Caller, IfMatch
-from fleethub.http import HubDep, JsonResponse
+from fleethub.http import HubDep, JsonResponse, etagged
 from fleethub.hub.auth.principal import Principal
 from fleethub.hub.hub import Hub
 from fleethub.hub.registry.device import Identity
@@ -16,7 +16,7 @@ router = APIRouter(tags=["Twins"])
 
 
 def _twin_response(identity: Identity) -> JsonResponse:
-    return JsonResponse(wire.twin_json(identity), headers={"ETag": f'"{identity.twin.etag}"'})
+    return etagged(wire.twin_json(identity), identity.twin.etag)
 
 
 async def read_twin(
@@ -35,8 +35,7 @@ def _patch_of(twin: wire.Twin) -> TwinPatch:
 
 @router.get("/twins/{device_id:seg}", summary="Get a device twin")
 async def get_twin(device_id: str, hub: HubDep, who: Caller) -> JsonResponse:
-    body, etag = await read_twin(hub, who, device_id, None)
-    return JsonResponse(body, headers={"ETag": f'"{etag}"'})
+    return etagged(*await read_twin(hub, who, device_id, None))
 
 
 @router.patch("/twins/{device_id:seg}", summary="Update tags and desired properties")
@@ -70,8 +69,7 @@ async def get_module_twin(
     device_id: str,
     module_id: str,
 ) -> JsonResponse:
-    body, etag = await read_twin(hub, who, device_id, module_id)
-    return JsonResponse(body, headers={"ETag": f'"{etag}"'})
+    return etagged(*await read_twin(hub, who, device_id, module_id))
 
 
 @router.patch("/twins/{device_id:seg}/modules/{module_id:seg}", summary="Update a module twin")

@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("init")(init.init)
 app.command("serve")(serve.serve)
 app.command("connection-string")(credentials.connection_string)
+app.command("sas-token")(credentials.sas_token)
 app.command("ca-path")(credentials.ca_path)
 app.add_typer(device_cas.app, name="device-ca")
 app.add_typer(consumer_groups.app, name="consumer-group")

@@ -1,15 +1,18 @@
-"""The CLI as operators and scripts use it: init, connection-string, ca-path."""
+"""The CLI as operators and scripts use it: init, connection-string, sas-token, ca-path."""
 
 from __future__ import annotations
 
 import json
 import stat
+import time
 from pathlib import Path
 
 from cryptography import x509
 from typer.testing import CliRunner
 
+from fleethub import datadir
 from fleethub.cli import app
+from fleethub.hub.auth import sas
 
 runner = CliRunner()
 
@@ -56,6 +59,22 @@ def test_connection_string_is_the_last_line(tmp_path: Path) -> None:
         app, ["connection-string", "--data-dir", str(tmp_path)], env={"FLEETHUB_HTTPS_PORT": "443"}
     )
     assert port.output.strip().splitlines()[-1].startswith("HostName=localhost;")
+
+
+def test_sas_token_is_signed_with_the_policy_key_for_the_hours_asked(tmp_path: Path) -> None:
+    runner.invoke(app, ["init", "--data-dir", str(tmp_path)])
+    result = runner.invoke(app, ["sas-token", "--data-dir", str(tmp_path), "--hours", "48"])
+    assert result.exit_code == 0, result.output
+
+    token = sas.parse(result.output.strip().splitlines()[-1])
+    assert token.skn == "registryRead"  # read-only unless asked otherwise
+    assert token.sr == "localhost"  # the whole hub
+    assert abs(token.se - (time.time() + 48 * 3600)) < 60
+    key = datadir.load(tmp_path).policy("registryRead").primary_key
+    sas.verify(token, [key], time.time())  # raises unless the signature holds
+    other = runner.invoke(app, ["sas-token", "--data-dir", str(tmp_path), "--policy", "nope"])
+    assert other.exit_code == 1
+    assert "registryRead" in other.output  # the policies there are
 
 
 def test_unknown_policy_and_uninitialised_dir(tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -168,7 +171,16 @@ def test_health_and_metrics_endpoints(served: Served) -> None:
     base = f"https://localhost:{served.https_port}"
     with urllib.request.urlopen(f"{base}/health/ready", context=context) as response:  # noqa: S310 - https to our own test server
         assert response.status == 200
-    with urllib.request.urlopen(f"{base}/metrics", context=context) as response:  # noqa: S310 - https to our own test server
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/metrics", context=context)  # noqa: S310 - https to our own test server
+    refused.value.close()  # the error holds the response open
+    assert refused.value.code == 401  # a scrape needs a token, as the rest of the API
+    token = subprocess.run(
+        [sys.executable, "-m", "fleethub", "sas-token", "--data-dir", str(served.data_dir)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    scrape = urllib.request.Request(f"{base}/metrics", headers={"Authorization": token})  # noqa: S310 - https to our own test server
+    with urllib.request.urlopen(scrape, context=context) as response:  # noqa: S310 - https to our own test server
         text = response.read().decode()
     assert "fleethub_http_requests_total" in text
     assert 'fleethub_devices{status="enabled"}' in text

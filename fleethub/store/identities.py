@@ -123,8 +123,9 @@ def _twin_values(twin: TwinState) -> dict[str, Any]:
     }
 
 
+_BY_KEY_WHERE = (t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
 #: Built once: the hot lookups (device connect, REST GET) reuse the compiled statement.
-_BY_KEY = sa.select(t).where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
+_BY_KEY = sa.select(t).where(*_BY_KEY_WHERE)
 #: The same lookup for PostgreSQL's driver (Database.lookup_driver): names from the schema only.
 _BY_KEY_PG = f"SELECT * FROM {t.name} WHERE device_id = $1 AND module_id = $2"  # noqa: S608
 
@@ -143,6 +144,19 @@ _SAVE_TWIN = (
 
 def _where(device_id: str, module_id: str | None) -> sa.ColumnElement[bool]:
     return sa.and_(t.c.device_id == device_id, t.c.module_id == (module_id or ""))
+
+
+#: Built once too: connects and disconnects flush connection states every few milliseconds.
+_SET_CONNECTION = (
+    sa.update(t)
+    .where(*_BY_KEY_WHERE)
+    .values(
+        connection_state=sa.bindparam("s"),
+        connection_state_updated_time=sa.bindparam("at"),
+        last_activity_time=sa.bindparam("at"),
+    )
+)
+_TOUCH_ACTIVITY = sa.update(t).where(*_BY_KEY_WHERE).values(last_activity_time=sa.bindparam("at"))
 
 
 class SqlIdentities:
@@ -213,27 +227,14 @@ class SqlIdentities:
     async def set_connections(
         self, changes: Sequence[tuple[str, str | None, str, datetime]]
     ) -> None:
-        statement = (
-            sa.update(t)
-            .where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
-            .values(
-                connection_state=sa.bindparam("s"),
-                connection_state_updated_time=sa.bindparam("at"),
-                last_activity_time=sa.bindparam("at"),
-            )
-        )
         rows = [{"d": d, "m": m or "", "s": state, "at": at} for d, m, state, at in changes]
-        await self._db.change_many(statement, rows)
+        await self._db.change_many(_SET_CONNECTION, rows)
 
     async def touch_activity(self, keys: Sequence[tuple[str, str | None]], at: datetime) -> None:
         if not keys:
             return
-        statement = (
-            sa.update(t)
-            .where(t.c.device_id == sa.bindparam("d"), t.c.module_id == sa.bindparam("m"))
-            .values(last_activity_time=at)
-        )
-        await self._db.change_many(statement, [{"d": d, "m": m or ""} for d, m in keys])
+        rows = [{"d": d, "m": m or "", "at": at} for d, m in keys]
+        await self._db.change_many(_TOUCH_ACTIVITY, rows)
 
     async def set_model(self, device_id: str, module_id: str | None, model_id: str | None) -> bool:
         statement = sa.update(t).where(_where(device_id, module_id)).values(model_id=model_id)

@@ -133,11 +133,7 @@ _BY_KEY_PG = f"SELECT * FROM {t.name} WHERE device_id = $1 AND module_id = $2"  
 #: SQLAlchemy's statement construction and cache-key hashing than in the database.
 _SAVE_TWIN = (
     sa.update(t)
-    .where(
-        t.c.device_id == sa.bindparam("d"),
-        t.c.module_id == sa.bindparam("m"),
-        t.c.twin_version == sa.bindparam("v"),
-    )
+    .where(*_BY_KEY_WHERE, t.c.twin_version == sa.bindparam("v"))
     .values({c: sa.bindparam(f"n_{c}", type_=t.c[c].type) for c in _TWIN_COLUMNS})
 )
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from fleethub.store.database import Database
-from fleethub.store.sqlite_batches import JOURNAL_SIZE_LIMIT
+from fleethub.store.sqlite_batches import PRAGMAS
 
 
 def _dumps(value: Any) -> str:
@@ -31,16 +31,11 @@ def open_sqlite(url: str) -> Database:
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
-        # WAL lets readers run beside the writer; NORMAL sync is durable across process
-        # crashes (an OS crash may lose the last commits, as documented in storage.md).
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers run beside the writer
         cursor.execute("PRAGMA foreign_keys=ON")
-        # Checkpoints run on a connection of their own (store/sqlite_batches.py), not inside
-        # whichever commit crossed SQLite's threshold, under the writer lock.
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        # Sync, busy wait and checkpoints as on every connection (store/sqlite_batches.py).
+        for pragma in PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     return Database(
@@ -67,11 +62,9 @@ def _sync_engine(url: str, *, read_only: bool) -> sa.Engine:
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA query_only={int(read_only)}")
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        for pragma in PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     return reader

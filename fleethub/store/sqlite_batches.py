@@ -49,6 +49,9 @@ RESTART_FRAMES = 16_384
 #: The size the log file is cut back to when it starts over (SQLite's journal_size_limit).
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
+#: Every connection to the file, the SQLAlchemy ones included (store/sqlite.py). WAL with
+#: NORMAL sync is durable across process crashes (an OS crash may lose the last commits,
+#: storage.md); no connection checkpoints by itself (see above).
 PRAGMAS = (
     "synchronous=NORMAL",
     "busy_timeout=5000",
@@ -123,14 +126,9 @@ class BatchConnection:
         return int(frames)
 
     def _checkpointed(self, done: asyncio.Future[int]) -> None:
-        self._checkpointing = None
-        if done.cancelled():
-            return
-        if done.exception() is not None:
-            log.warning("checkpoint failed; the next one retries", exc_info=done.exception())
-        elif done.result() >= RESTART_FRAMES:
+        if self._settled(done) and done.result() >= RESTART_FRAMES:
             self._checkpointing = asyncio.ensure_future(self._checkpoint_alone())
-            self._checkpointing.add_done_callback(self._checkpointed_alone)
+            self._checkpointing.add_done_callback(self._settled)
 
     async def _checkpoint_alone(self) -> int:
         """A checkpoint with no writer beside it, so it can copy the whole log."""
@@ -138,10 +136,15 @@ class BatchConnection:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._checkpoints, self._checkpoint)
 
-    def _checkpointed_alone(self, done: asyncio.Future[int]) -> None:
+    def _settled(self, done: asyncio.Future[int]) -> bool:
+        """Forget the checkpoint that ended; True if it ran to the end."""
         self._checkpointing = None
-        if not done.cancelled() and done.exception() is not None:
+        if done.cancelled():
+            return False
+        if done.exception() is not None:
             log.warning("checkpoint failed; the next one retries", exc_info=done.exception())
+            return False
+        return True
 
     def _transaction(self, work: Callable[[sqlite3.Connection], R]) -> R:
         self._conn.execute("BEGIN IMMEDIATE")
